@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The one reader of `process.env`. Everything else receives a parsed, typed
+ * `Config`, so a test can build any configuration without touching the
+ * environment, and a bad value stops start-up with one line naming it.
+ */
+
+export type GatewayMode = 'genesys' | 'openai' | 'simulated';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface ApiKeyEntry {
+  name: string;
+  role: 'orchestrate' | 'read';
+  /** hex sha256 of the key; plain keys are never held */
+  sha256: string;
+}
+
+export interface Config {
+  gateway: {
+    mode: GatewayMode;
+    genesysEnv: string;
+    loginBaseUrl: string;
+    apiBaseUrl: string;
+    clientId?: string;
+    clientSecret?: string;
+    openaiBaseUrl?: string;
+    openaiApiKey?: string;
+    timeoutMs: number;
+    maxAttempts: number;
+    maxConcurrency: number;
+  };
+  models: { primary: string; secondary: string };
+  maxInputChars: number;
+  port: number;
+  host: string;
+  sqlitePath: string;
+  redisUrl?: string;
+  runRetentionDays: number;
+  apiKeys: ApiKeyEntry[];
+  apiKeysFile?: string;
+  rateLimitPerMinute?: number;
+  shutdownGraceMs: number;
+  logLevel: LogLevel;
+  nodeEnv: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+const SIMULATED_MODELS = { primary: 'sim-extractor', secondary: 'sim-specialist' } as const;
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(blankToUndefined, z.string().trim().optional());
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+const url = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+);
+
+const envSchema = z.object({
+  GENESYS_ENV: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be a region domain such as mypurecloud.com')
+      .default('mypurecloud.com'),
+  ),
+  GENESYS_CLIENT_ID: optionalString,
+  GENESYS_CLIENT_SECRET: optionalString,
+  PRIMARY_MODEL_ID: optionalString,
+  SECONDARY_MODEL_ID: optionalString,
+  GENESYS_LOGIN_BASE_URL: url,
+  GENESYS_API_BASE_URL: url,
+  GATEWAY_MODE: z.preprocess(blankToUndefined, z.enum(['genesys', 'openai', 'simulated']).optional()),
+  OPENAI_BASE_URL: url,
+  OPENAI_API_KEY: optionalString,
+  GATEWAY_TIMEOUT_MS: int(1, 600_000, 30_000),
+  GATEWAY_MAX_ATTEMPTS: int(1, 20, 3),
+  GATEWAY_MAX_CONCURRENCY: int(1, 10_000, 32),
+  MAX_INPUT_CHARS: int(1, 1_000_000, 16_000),
+  PORT: int(0, 65_535, 4000),
+  HOST: z.preprocess(blankToUndefined, z.string().default('0.0.0.0')),
+  SQLITE_PATH: z.preprocess(blankToUndefined, z.string().default('./data/runs.sqlite')),
+  REDIS_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+  ),
+  RUN_RETENTION_DAYS: int(1, 36_500, 30),
+  API_KEYS: optionalString,
+  API_KEYS_FILE: optionalString,
+  RATE_LIMIT_PER_MINUTE: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).optional()),
+  SHUTDOWN_GRACE_MS: int(0, 600_000, 25_000),
+  LOG_LEVEL: z.preprocess(
+    (v) => (typeof v === 'string' ? v.trim().toLowerCase() || undefined : v),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  NODE_ENV: z.preprocess(blankToUndefined, z.string().default('development')),
+});
+
+type Env = Record<string, string | undefined>;
+
+/** Parses `API_KEYS` (`name:role:key,...`) into hashed entries. */
+export function parseApiKeys(raw: string | undefined, hash: (key: string) => string): ApiKeyEntry[] {
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const [name, role, ...rest] = entry.split(':');
+      const key = rest.join(':');
+      if (!name || !key || (role !== 'orchestrate' && role !== 'read')) {
+        // The entry itself may hold a key: say which entry, never what it holds.
+        throw new ConfigError('API_KEYS', `entry ${i + 1} must be name:role:key with role orchestrate or read`);
+      }
+      return { name, role, sha256: hash(key) };
+    });
+}
+
+/**
+ * Parses an environment into a `Config`. Throws `ConfigError` naming the first
+ * variable that is wrong; the message never repeats a secret's value.
+ */
+export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(variable, issue?.message ?? 'invalid value');
+  }
+  const e = parsed.data;
+  const mode: GatewayMode = e.GATEWAY_MODE ?? (e.GENESYS_CLIENT_ID ? 'genesys' : 'simulated');
+
+  if (mode === 'genesys') {
+    if (!e.GENESYS_CLIENT_ID) throw new ConfigError('GENESYS_CLIENT_ID', 'required when GATEWAY_MODE is genesys');
+    if (!e.GENESYS_CLIENT_SECRET)
+      throw new ConfigError('GENESYS_CLIENT_SECRET', 'required when GATEWAY_MODE is genesys');
+  }
+  if (mode === 'openai' && !e.OPENAI_BASE_URL) {
+    throw new ConfigError('OPENAI_BASE_URL', 'required when GATEWAY_MODE is openai');
+  }
+  if (mode !== 'simulated') {
+    if (!e.PRIMARY_MODEL_ID) throw new ConfigError('PRIMARY_MODEL_ID', `required when GATEWAY_MODE is ${mode}`);
+    if (!e.SECONDARY_MODEL_ID) throw new ConfigError('SECONDARY_MODEL_ID', `required when GATEWAY_MODE is ${mode}`);
+  }
+
+  return {
+    gateway: {
+      mode,
+      genesysEnv: e.GENESYS_ENV,
+      loginBaseUrl: e.GENESYS_LOGIN_BASE_URL ?? `https://login.${e.GENESYS_ENV}`,
+      apiBaseUrl: e.GENESYS_API_BASE_URL ?? `https://api.${e.GENESYS_ENV}`,
+      clientId: e.GENESYS_CLIENT_ID,
+      clientSecret: e.GENESYS_CLIENT_SECRET,
+      openaiBaseUrl: e.OPENAI_BASE_URL,
+      openaiApiKey: e.OPENAI_API_KEY,
+      timeoutMs: e.GATEWAY_TIMEOUT_MS,
+      maxAttempts: e.GATEWAY_MAX_ATTEMPTS,
+      maxConcurrency: e.GATEWAY_MAX_CONCURRENCY,
+    },
+    models: {
+      primary: e.PRIMARY_MODEL_ID ?? SIMULATED_MODELS.primary,
+      secondary: e.SECONDARY_MODEL_ID ?? SIMULATED_MODELS.secondary,
+    },
+    maxInputChars: e.MAX_INPUT_CHARS,
+    port: e.PORT,
+    host: e.HOST,
+    sqlitePath: e.SQLITE_PATH,
+    redisUrl: e.REDIS_URL,
+    runRetentionDays: e.RUN_RETENTION_DAYS,
+    apiKeys: parseApiKeys(e.API_KEYS, hash),
+    apiKeysFile: e.API_KEYS_FILE,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
+  };
+}
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** For entry points: parse or print one line naming the variable and exit 1. */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
