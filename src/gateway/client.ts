@@ -1,0 +1,237 @@
+import type { Dispatcher } from 'undici';
+import { type Logger, scrubSecrets } from '../logger.js';
+import { AttemptDeadline, sleep } from './abort.js';
+import { GatewayError } from './errors.js';
+import { type HttpAnswer, post } from './http.js';
+import type { ConcurrencyLimiter } from './limiter.js';
+import { backoffDelayMs, errorForStatus, serverRetryDelayMs } from './retry-policy.js';
+import { describeNetworkError, type TokenSource } from './token-provider.js';
+import { DEFAULT_MODEL_OPTIONS, type Gateway, type ModelAnswer, type ModelCall, type ModelOptions } from './types.js';
+import type { WireFormat } from './wire/wire-format.js';
+
+export interface GatewayClientOptions {
+  wire: WireFormat;
+  /** required when the wire format takes bearer tokens */
+  tokens?: TokenSource;
+  dispatcher: Dispatcher;
+  limiter: ConcurrencyLimiter;
+  logger: Logger;
+  timeoutMs: number;
+  maxAttempts: number;
+  /** scrubbed out of any text taken from a response */
+  secrets?: readonly (string | undefined)[];
+  random?: () => number;
+  now?: () => number;
+  /** observes every attempt (metrics); never throws into the call */
+  onAttemptEnd?: (e: AttemptRecord) => void;
+}
+
+export interface AttemptRecord {
+  modelId: string;
+  attempt: number;
+  status: number | 'timeout' | 'network' | 'cancelled';
+  latencyMs: number;
+  correlationId: string | null;
+  /** set when another attempt follows */
+  retry?: { reason: string; waitMs: number };
+}
+
+type Outcome = { ok: true; answer: Omit<ModelAnswer, 'attempts' | 'latencyMs'> } | { ok: false; error: GatewayError };
+
+/**
+ * One model call under the call policy of CONTRACT.md: the only retry layer.
+ * Each attempt takes a limiter slot, a token and its own deadline; between
+ * attempts the slot is given back, so a call that waits out a 429 does not
+ * hold up calls that could go now.
+ */
+export class GatewayClient implements Gateway {
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(private readonly o: GatewayClientOptions) {
+    if (o.wire.auth === 'bearer-token' && !o.tokens) throw new Error('a bearer-token wire format needs a TokenSource');
+    this.random = o.random ?? Math.random;
+    this.now = o.now ?? Date.now;
+  }
+
+  async complete(call: ModelCall): Promise<ModelAnswer> {
+    const options: ModelOptions = { ...DEFAULT_MODEL_OPTIONS, ...call.options };
+    const body = this.o.wire.body(call.modelId, call.messages, options);
+    const started = this.now();
+    let attempt = 0;
+    let retriesLeft = this.o.maxAttempts - 1;
+    let refreshedAfter401 = false;
+    call.onAttempt?.({ attempt: 1 });
+
+    for (;;) {
+      attempt++;
+      const attemptStarted = this.now();
+      const { outcome, token } = await this.attempt(call, body);
+      const latencyMs = this.now() - attemptStarted;
+      if (outcome.ok) {
+        this.record(call, { attempt, status: 200, latencyMs, correlationId: outcome.answer.correlationId });
+        return { ...outcome.answer, attempts: attempt, latencyMs: this.now() - started };
+      }
+
+      const error = outcome.error;
+      error.attempts = attempt;
+      const status = error.status ?? (error.code === 'GATEWAY_TIMEOUT' ? 'timeout' : 'network');
+      let retry: { reason: string; waitMs: number } | undefined;
+      if (error.status === 401 && token && !refreshedAfter401) {
+        // one fresh token and one more try, outside the retry budget: an expired token is ours to fix
+        refreshedAfter401 = true;
+        this.o.tokens?.invalidate(token);
+        retry = { reason: 'HTTP 401: the token was refused; retrying with a fresh token', waitMs: 0 };
+      } else if (error.retryable && retriesLeft > 0) {
+        retriesLeft--;
+        const waitMs = error.retryAfterMs ?? backoffDelayMs(attempt, this.random);
+        retry = { reason: describeFailure(error), waitMs };
+      }
+      this.record(call, { attempt, status, latencyMs, correlationId: error.correlationId, retry });
+      if (!retry) throw finalError(error, attempt);
+
+      call.onAttempt?.({
+        attempt: attempt + 1,
+        reason: `${retry.reason}; waiting ${retry.waitMs} ms before attempt ${attempt + 1}`,
+        waitMs: retry.waitMs,
+      });
+      await sleep(retry.waitMs, call.signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.o.dispatcher.close();
+  }
+
+  private async attempt(call: ModelCall, body: string): Promise<{ outcome: Outcome; token?: string }> {
+    const release = await this.o.limiter.acquire(call.signal);
+    const deadline = new AttemptDeadline(call.signal, this.o.timeoutMs);
+    let token: string | undefined;
+    try {
+      if (this.o.wire.auth === 'bearer-token') token = await this.o.tokens?.get(deadline.signal);
+      const answer = await post(this.o.dispatcher, this.o.wire.url, this.o.wire.headers(token), body, deadline.signal);
+      return { outcome: this.interpret(call.modelId, answer), token };
+    } catch (err) {
+      // the caller's cancellation is not a gateway failure: it ends the call as it is
+      if (call.signal?.aborted) throw call.signal.reason ?? err;
+      if (err instanceof GatewayError) return { outcome: { ok: false, error: err }, token };
+      if (deadline.timedOut) {
+        const error = new GatewayError(
+          'GATEWAY_TIMEOUT',
+          `The LLM gateway did not answer within ${this.o.timeoutMs} ms.`,
+          {
+            retryable: true,
+          },
+        );
+        return { outcome: { ok: false, error }, token };
+      }
+      const error = new GatewayError(
+        'GATEWAY_UNAVAILABLE',
+        `The LLM gateway could not be reached (${describeNetworkError(err)}).`,
+        { retryable: true },
+      );
+      return { outcome: { ok: false, error }, token };
+    } finally {
+      deadline.dispose();
+      release();
+    }
+  }
+
+  private interpret(modelId: string, answer: HttpAnswer): Outcome {
+    const correlationId = answer.header('inin-correlation-id') ?? null;
+    if (answer.status >= 200 && answer.status < 300) {
+      let parsed: ReturnType<WireFormat['parse']>;
+      try {
+        parsed = this.o.wire.parse(JSON.parse(answer.text));
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed) {
+        return {
+          ok: true,
+          answer: { content: parsed.content, usage: parsed.usage, correlationId, responseId: parsed.id, modelId },
+        };
+      }
+      // a 200 that is not a completion is the gateway's fault (a truncated body, a proxy page): worth another try
+      const error = new GatewayError(
+        'GATEWAY_UNAVAILABLE',
+        `The LLM gateway answered HTTP ${answer.status} without a chat completion.`,
+        {
+          retryable: true,
+          status: answer.status,
+          correlationId,
+        },
+      );
+      return { ok: false, error };
+    }
+    const detail = scrubSecrets(bodyDetail(answer.text), this.o.secrets ?? []);
+    return {
+      ok: false,
+      error: errorForStatus(answer.status, modelId, detail, {
+        correlationId,
+        retryAfterMs: serverRetryDelayMs(answer.header, this.now()),
+      }),
+    };
+  }
+
+  private record(call: ModelCall, r: Omit<AttemptRecord, 'modelId'>): void {
+    const line = {
+      ...call.logContext,
+      model: call.modelId,
+      attempt: r.attempt,
+      status: r.status,
+      latencyMs: r.latencyMs,
+      correlationId: r.correlationId,
+      waitMs: r.retry?.waitMs,
+    };
+    if (r.status === 200) this.o.logger.info(line, 'gateway attempt');
+    else this.o.logger.warn({ ...line, reason: r.retry?.reason }, 'gateway attempt failed');
+    try {
+      this.o.onAttemptEnd?.({ modelId: call.modelId, ...r });
+    } catch {
+      // observers must not break calls
+    }
+  }
+}
+
+function describeFailure(error: GatewayError): string {
+  if (error.status) return `HTTP ${error.status} (${error.code})`;
+  return error.message.replace(/\.$/, '');
+}
+
+/** The error a caller sees after the last attempt, with the count of attempts made. */
+function finalError(error: GatewayError, attempts: number): GatewayError {
+  if (!error.retryable || attempts === 1) return error;
+  const after = `after ${attempts} attempts`;
+  const messages: Partial<Record<GatewayError['code'], string>> = {
+    GATEWAY_RATE_LIMITED: `The LLM gateway was still rate limiting (HTTP 429) ${after}.`,
+    GATEWAY_UNAVAILABLE: `The LLM gateway was still unavailable ${after} (last: ${describeFailure(error)}).`,
+    GATEWAY_TIMEOUT: `The LLM gateway timed out ${after} (last: ${error.message})`,
+  };
+  const message = messages[error.code];
+  if (!message) return error;
+  const final = new GatewayError(error.code, message, {
+    retryable: true,
+    status: error.status,
+    attempts,
+    correlationId: error.correlationId,
+  });
+  return final;
+}
+
+/** A short, single-line excerpt of an error body: Genesys puts the useful part in `message`. */
+function bodyDetail(text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error?: { message?: unknown } | unknown };
+    const msg =
+      typeof body.message === 'string'
+        ? body.message
+        : typeof (body.error as { message?: unknown })?.message === 'string'
+          ? ((body.error as { message: string }).message as string)
+          : undefined;
+    if (msg) return msg.slice(0, 300);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
+}
