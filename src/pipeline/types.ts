@@ -1,0 +1,53 @@
+import type { ErrorCode } from '../errors.js';
+import type { TokenUsage } from '../gateway/types.js';
+
+export type { TokenUsage };
+
+export const PIPELINE_STAGES = ['RECEIVED', 'EXTRACTING', 'EXTRACTED', 'SPECIALIZING', 'COMPLETE', 'FAILED'] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+/** The two paid steps of a run. */
+export type StageName = 'extraction' | 'specialization';
+
+export interface StageMetrics {
+  model: string;
+  usage: TokenUsage;
+  latencyMs: number;
+  /** model calls made for the stage: retries and the repair request included */
+  attempts: number;
+  /** the model's text as received (last answer), kept for audits */
+  raw: string;
+  correlationId: string | null;
+}
+
+export interface ExtractionResult extends StageMetrics {
+  entities: Record<string, unknown>;
+}
+
+export interface SpecializationVerdict {
+  isValid: boolean;
+  reason: string;
+  nextSteps: string[];
+}
+
+export interface SpecializationResult extends StageMetrics, SpecializationVerdict {}
+
+export interface PipelineError {
+  code: ErrorCode;
+  message: string;
+  /** the stage at which the run failed: EXTRACTING or SPECIALIZING */
+  stage: PipelineStage;
+  retryable: boolean;
+  /** for MODEL_OUTPUT_INVALID: the model's text, kept so nobody has to pay to see it again */
+  raw?: string;
+}
+
+export const ZERO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
+}
