@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+
+/** The input of a run, checked once at the edge for every entry point (GraphQL, REST, CLI). */
+export interface OrchestrateInput {
+  text: string;
+  idempotencyKey?: string | null;
+  primaryModelId?: string | null;
+  secondaryModelId?: string | null;
+  eager?: boolean | null;
+}
+
+const modelId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[\w.:/@+-]+$/, 'may hold letters, digits and . : / @ + - _ only');
+
+function inputSchema(maxInputChars: number) {
+  return z.object({
+    text: z
+      .string({ error: 'is required' })
+      .refine((t) => t.trim().length > 0, 'must not be blank')
+      .refine((t) => t.length <= maxInputChars, `must be at most ${maxInputChars} characters (MAX_INPUT_CHARS)`),
+    idempotencyKey: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .nullish(),
+    primaryModelId: modelId.nullish(),
+    secondaryModelId: modelId.nullish(),
+    eager: z.boolean().nullish(),
+  });
+}
+
+/** Validates raw input; throws BAD_USER_INPUT naming the field at fault. */
+export function parseOrchestrateInput(raw: unknown, maxInputChars: number): OrchestrateInput {
+  const result = inputSchema(maxInputChars).safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') || 'input';
+  throw new AppError('BAD_USER_INPUT', `${field} ${issue?.message ?? 'is invalid'}`);
+}
+
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Run ids are UUIDs; anything else is refused before it reaches a store. */
+export function parseRunId(id: string): string {
+  if (!RUN_ID.test(id)) throw new AppError('BAD_USER_INPUT', 'id must be a run id (a UUID)');
+  return id.toLowerCase();
+}

@@ -1,0 +1,303 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import { abortReason } from '../gateway/abort.js';
+import type { AttemptNotice, Gateway } from '../gateway/types.js';
+import type { Logger } from '../logger.js';
+import type { RunStore, Transition } from '../store/run-store.js';
+import { StageFailure } from './failures.js';
+import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
+import type { RunRecord } from './run.js';
+import { runExtraction, runSpecialization } from './stages.js';
+import type { ExtractionResult, PipelineStage, SpecializationResult, StageName } from './types.js';
+
+export interface OrchestratorOptions {
+  store: RunStore;
+  bus: EventBus;
+  gateway: Gateway;
+  logger: Logger;
+  models: { primary: string; secondary: string };
+  maxInputChars: number;
+  now?: () => Date;
+  newId?: () => string;
+  /** told when a stage ends, for metrics */
+  onStageEnd?: (stage: StageName, outcome: 'ok' | 'failed', seconds: number) => void;
+  /** told when a run reaches COMPLETE or FAILED */
+  onRunEnd?: (stage: 'COMPLETE' | 'FAILED') => void;
+}
+
+export interface StageOptions {
+  /** the caller's own signal: once it aborts, no stage is started for it (a call under way goes on) */
+  signal?: AbortSignal;
+  /** resumeRun: try a failed stage again when its error is retryable */
+  retryFailed?: boolean;
+}
+
+type StageResultOf<S extends StageName> = S extends 'extraction' ? ExtractionResult : SpecializationResult;
+
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const RUNNING_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTING', specialization: 'SPECIALIZING' };
+const DONE_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTED', specialization: 'COMPLETE' };
+
+/**
+ * Owns runs: creation (with idempotency), lazy stages that each run at most
+ * once per run, and their events. Knows nothing of GraphQL or HTTP: the
+ * resolvers, the REST route and the CLI all come through here.
+ */
+export class Orchestrator {
+  /** `${runId}:${stage}` -> the one promise every caller of that stage shares */
+  private readonly inflight = new Map<string, Promise<ExtractionResult | SpecializationResult>>();
+  /** aborted only when a shutdown's grace runs out: model calls outlive the requests that started them */
+  private readonly lifetime = new AbortController();
+  private draining = false;
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+
+  constructor(private readonly o: OrchestratorOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.newId = o.newId ?? randomUUID;
+  }
+
+  get store(): RunStore {
+    return this.o.store;
+  }
+
+  get bus(): EventBus {
+    return this.o.bus;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Creates a run, or returns the run an idempotency key already names. */
+  async create(raw: unknown): Promise<RunRecord> {
+    this.assertAccepting();
+    const input: OrchestrateInput = parseOrchestrateInput(raw, this.o.maxInputChars);
+    const primaryModelId = input.primaryModelId ?? this.o.models.primary;
+    const secondaryModelId = input.secondaryModelId ?? this.o.models.secondary;
+    const inputHash = createHash('sha256')
+      .update(JSON.stringify([input.text, primaryModelId, secondaryModelId]))
+      .digest('hex');
+    const now = this.now();
+    const { run, created } = await this.o.store.create(
+      {
+        id: this.newId(),
+        text: input.text,
+        primaryModelId,
+        secondaryModelId,
+        idempotencyKey: input.idempotencyKey ?? null,
+        inputHash,
+        createdAt: now.toISOString(),
+      },
+      new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString(),
+    );
+    if (!created) {
+      if (run.inputHash !== inputHash) {
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'This idempotencyKey was used in the last 24 hours with other input; use a new key for a new request.',
+        );
+      }
+      return run;
+    }
+    this.o.bus.publish({
+      runId: run.id,
+      seq: 1,
+      stage: 'RECEIVED',
+      at: run.createdAt,
+      attempt: null,
+      message: null,
+      error: null,
+    });
+    if (input.eager) this.completeInBackground(run.id);
+    return run;
+  }
+
+  getRun(id: string): Promise<RunRecord | null> {
+    return this.o.store.get(id);
+  }
+
+  /** Runs both stages without waiting; failures are stored on the run. */
+  completeInBackground(runId: string, retryFailed = false): void {
+    this.ensureStage(runId, 'specialization', { retryFailed }).catch((err: unknown) => {
+      if (!StageFailure.from(err)) this.o.logger.error({ err, runId }, 'background run failed unexpectedly');
+    });
+  }
+
+  /**
+   * The stage's result: from the store when it ran, from the call under way
+   * when one is, or from a new model call. Specialization runs extraction first.
+   */
+  async ensureStage<S extends StageName>(runId: string, stage: S, opts: StageOptions = {}): Promise<StageResultOf<S>> {
+    if (stage === 'specialization') {
+      await this.ensureStage(runId, 'extraction', opts);
+      // the caller went away while extraction ran: nobody asked for specialization any more
+      if (opts.signal?.aborted) throw abortReason(opts.signal);
+    }
+    const key = `${runId}:${stage}`;
+    let shared = this.inflight.get(key);
+    if (!shared) {
+      // set before any await, so concurrent callers can only ever find this one
+      shared = this.loadOrRun(runId, stage, opts.retryFailed === true).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, shared);
+    }
+    return shared as Promise<StageResultOf<S>>;
+  }
+
+  private async loadOrRun(runId: string, stage: StageName, retryFailed: boolean) {
+    const run = await this.o.store.get(runId);
+    if (!run) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
+    const stored = run[stage];
+    if (stored) return stored;
+    const failedHere = run.error?.stage === RUNNING_STAGE[stage] ? run.error : null;
+    if (failedHere && !(retryFailed && failedHere.retryable)) {
+      throw StageFailure.fromStored(failedHere);
+    }
+    this.assertAccepting();
+    return this.runStage(run, stage);
+  }
+
+  private async runStage(run: RunRecord, stage: StageName): Promise<ExtractionResult | SpecializationResult> {
+    const events = new TransitionWriter(this.o.store, this.o.bus, run.id, this.o.logger);
+    const runningStage = RUNNING_STAGE[stage];
+    const started = performance.now();
+    const onAttempt = (n: AttemptNotice) =>
+      events.write({
+        stage: runningStage,
+        at: this.now().toISOString(),
+        attempt: n.attempt,
+        message: n.reason ?? null,
+        running: stage,
+        clearError: n.attempt === 1,
+      });
+    const common = {
+      signal: this.lifetime.signal,
+      onAttempt,
+      logContext: { runId: run.id, stage },
+    };
+    try {
+      let result: ExtractionResult | SpecializationResult;
+      if (stage === 'extraction') {
+        result = await runExtraction(this.o.gateway, run.text, { ...common, modelId: run.primaryModelId });
+      } else {
+        if (!run.extraction) throw new Error('specialization started without an extraction');
+        result = await runSpecialization(this.o.gateway, run.extraction.entities, {
+          ...common,
+          modelId: run.secondaryModelId,
+        });
+      }
+      await events.write({
+        stage: DONE_STAGE[stage],
+        at: this.now().toISOString(),
+        [stage]: result,
+        running: null,
+      });
+      this.o.onStageEnd?.(stage, 'ok', (performance.now() - started) / 1000);
+      if (stage === 'specialization') this.o.onRunEnd?.('COMPLETE');
+      return result;
+    } catch (err) {
+      const failure = this.failureOf(err, run.id, stage).atStage(runningStage);
+      await events.write({
+        stage: 'FAILED',
+        at: this.now().toISOString(),
+        error: failure.toPipelineError(),
+        running: null,
+      });
+      this.o.onStageEnd?.(stage, 'failed', (performance.now() - started) / 1000);
+      this.o.onRunEnd?.('FAILED');
+      throw failure;
+    }
+  }
+
+  private failureOf(err: unknown, runId: string, stage: StageName): StageFailure {
+    if (this.lifetime.signal.aborted) {
+      return new StageFailure(
+        'RUN_INTERRUPTED',
+        'The server shut down while this stage ran; resumeRun finishes it.',
+        true,
+      );
+    }
+    const known = StageFailure.from(err);
+    if (known) return known;
+    this.o.logger.error({ err, runId, stage }, 'stage failed unexpectedly');
+    return new StageFailure('INTERNAL_SERVER_ERROR', 'The stage failed on an unexpected server error.', true);
+  }
+
+  /**
+   * After a crash: runs whose stage was under way are marked FAILED with a
+   * retryable RUN_INTERRUPTED, so every started run ends and resumeRun can finish it.
+   */
+  async recoverInterrupted(): Promise<number> {
+    const runs = await this.o.store.runningRuns();
+    for (const run of runs) {
+      const stage = run.running as StageName;
+      const { event } = await this.o.store.transition(run.id, {
+        stage: 'FAILED',
+        at: this.now().toISOString(),
+        running: null,
+        error: {
+          code: 'RUN_INTERRUPTED',
+          message: 'The server stopped while this stage ran; resumeRun finishes it.',
+          stage: RUNNING_STAGE[stage],
+          retryable: true,
+        },
+      });
+      this.o.bus.publish(event);
+    }
+    if (runs.length > 0) this.o.logger.warn({ runs: runs.length }, 'marked interrupted runs as resumable');
+    return runs.length;
+  }
+
+  /**
+   * Graceful shutdown: no new stage starts; stages under way get `graceMs` to
+   * finish and store their results; what is still running then is cancelled
+   * and stored as RUN_INTERRUPTED (retryable), so nothing started is lost.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    const pending = () => Promise.allSettled([...this.inflight.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([pending(), graceOver]);
+    clearTimeout(timer);
+    this.lifetime.abort(new AppError('SHUTTING_DOWN', 'The server is shutting down.'));
+    await pending();
+  }
+
+  /** Throws SHUTTING_DOWN once a drain has begun. */
+  assertAccepting(): void {
+    if (this.draining) throw new AppError('SHUTTING_DOWN', 'The server is shutting down; try another instance.', true);
+  }
+}
+
+/**
+ * Writes a stage's transitions one after another (attempt notices arrive
+ * synchronously from the gateway) and publishes each once it is stored.
+ */
+class TransitionWriter {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly bus: EventBus,
+    private readonly runId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  write(t: Transition): Promise<void> {
+    const next = this.chain
+      .catch(() => {})
+      .then(async () => {
+        const { event } = await this.store.transition(this.runId, t);
+        this.bus.publish(event);
+      });
+    this.chain = next;
+    next.catch((err: unknown) =>
+      this.logger.error({ err, runId: this.runId, stage: t.stage }, 'could not store event'),
+    );
+    return next;
+  }
+}

@@ -1,0 +1,34 @@
+import type { ExtractionResult, PipelineError, PipelineStage, SpecializationResult, StageName } from './types.js';
+
+/** A run as stored: its input, what each stage produced, and where it stands. */
+export interface RunRecord {
+  id: string;
+  text: string;
+  primaryModelId: string;
+  secondaryModelId: string;
+  idempotencyKey: string | null;
+  /** sha256 of the input that makes the run (text and model ids), for idempotency */
+  inputHash: string;
+  /** the latest stage reached */
+  stage: PipelineStage;
+  createdAt: string;
+  updatedAt: string;
+  extraction: ExtractionResult | null;
+  specialization: SpecializationResult | null;
+  error: PipelineError | null;
+  /** the stage whose model call is under way; set at a crash, so start-up can mark it resumable */
+  running: StageName | null;
+}
+
+export interface StageEvent {
+  runId: string;
+  /** 1, 2, 3 ... per run: subscribers skip what they have already seen by it */
+  seq: number;
+  stage: PipelineStage;
+  at: string;
+  attempt: number | null;
+  message: string | null;
+  error: PipelineError | null;
+}
+
+export const TERMINAL_STAGES: ReadonlySet<PipelineStage> = new Set(['COMPLETE', 'FAILED']);

@@ -1,0 +1,70 @@
+import { AppError, type ErrorCode, httpStatusFor } from '../errors.js';
+import { StageFailure } from './failures.js';
+import type { Orchestrator } from './orchestrator.js';
+
+/**
+ * The one-shot answer conversational clients already parse (CONTRACT.md
+ * "REST and CLI"): both stages run, then one JSON object, success or error.
+ */
+export type UnifiedResponse =
+  | {
+      status: 'success';
+      extraction: Record<string, unknown>;
+      specialization: { isValid: boolean; reason: string; nextSteps: string[] };
+      metadata: UnifiedMetadata;
+    }
+  | { status: 'error'; code: ErrorCode; message: string; metadata: UnifiedMetadata };
+
+interface UnifiedMetadata {
+  timestamp: string;
+  pipelineStage: 'complete' | 'failed';
+  requestId: string | null;
+}
+
+export interface UnifiedOutcome {
+  httpStatus: number;
+  body: UnifiedResponse;
+}
+
+export async function orchestrateUnified(
+  orchestrator: Orchestrator,
+  input: unknown,
+  signal?: AbortSignal,
+): Promise<UnifiedOutcome> {
+  let runId: string | null = null;
+  try {
+    const run = await orchestrator.create(input);
+    runId = run.id;
+    const specialization = await orchestrator.ensureStage(run.id, 'specialization', { signal });
+    const extraction = await orchestrator.ensureStage(run.id, 'extraction', { signal });
+    return {
+      httpStatus: 200,
+      body: {
+        status: 'success',
+        extraction: extraction.entities,
+        specialization: {
+          isValid: specialization.isValid,
+          reason: specialization.reason,
+          nextSteps: specialization.nextSteps,
+        },
+        metadata: { timestamp: new Date().toISOString(), pipelineStage: 'complete', requestId: run.id },
+      },
+    };
+  } catch (err) {
+    const known = StageFailure.from(err) ?? (err instanceof AppError ? err : undefined);
+    if (!known) throw err;
+    return unifiedError(known.code, known.message, runId);
+  }
+}
+
+export function unifiedError(code: ErrorCode, message: string, runId: string | null): UnifiedOutcome {
+  return {
+    httpStatus: httpStatusFor(code),
+    body: {
+      status: 'error',
+      code,
+      message,
+      metadata: { timestamp: new Date().toISOString(), pipelineStage: 'failed', requestId: runId },
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { RunRecord, StageEvent } from '../pipeline/run.js';
+import type {
+  ExtractionResult,
+  PipelineError,
+  PipelineStage,
+  SpecializationResult,
+  StageName,
+} from '../pipeline/types.js';
+
+/**
+ * Where runs and their events live. Every change of a run is a transition:
+ * one event appended and the run updated in the same atomic write, so a run's
+ * state and its history can never disagree, even after a crash.
+ */
+export interface RunStore {
+  /**
+   * Creates a run with its RECEIVED event; or, when `idempotencyKey` names a
+   * run created after `idempotentSince`, returns that run instead (`created: false`).
+   */
+  create(run: NewRun, idempotentSince: string): Promise<{ run: RunRecord; created: boolean }>;
+  get(id: string): Promise<RunRecord | null>;
+  /** one round trip for many ids (DataLoader batches); the answer is in the order asked */
+  getMany(ids: readonly string[]): Promise<(RunRecord | null)[]>;
+  /** newest first */
+  list(query: RunListQuery): Promise<RunPage>;
+  transition(runId: string, t: Transition): Promise<{ event: StageEvent; run: RunRecord }>;
+  /** the run's events in order, those after `afterSeq` only when given */
+  events(runId: string, afterSeq?: number): Promise<StageEvent[]>;
+  eventsOfMany(runIds: readonly string[]): Promise<StageEvent[][]>;
+  /** runs with a stage under way: after a crash, start-up marks them resumable */
+  runningRuns(): Promise<RunRecord[]>;
+  /** deletes runs (and their events) created before `cutoff`; returns how many */
+  deleteCreatedBefore(cutoff: string): Promise<number>;
+  /** throws when the store cannot be reached */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface NewRun {
+  id: string;
+  text: string;
+  primaryModelId: string;
+  secondaryModelId: string;
+  idempotencyKey: string | null;
+  inputHash: string;
+  createdAt: string;
+}
+
+export interface Transition {
+  stage: PipelineStage;
+  at: string;
+  attempt?: number | null;
+  message?: string | null;
+  /** stored on the run and carried by the event */
+  error?: PipelineError | null;
+  extraction?: ExtractionResult;
+  specialization?: SpecializationResult;
+  running?: StageName | null;
+  /** clears a stored error: a retried stage starts afresh */
+  clearError?: boolean;
+}
+
+export interface RunListQuery {
+  first: number;
+  /** an opaque cursor from a previous page */
+  after?: string;
+  stage?: PipelineStage;
+}
+
+export interface RunPage {
+  runs: Array<{ run: RunRecord; cursor: string }>;
+  hasNextPage: boolean;
+}

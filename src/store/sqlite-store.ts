@@ -1,0 +1,253 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { AppError } from '../errors.js';
+import type { RunRecord, StageEvent } from '../pipeline/run.js';
+import type { PipelineStage, StageName } from '../pipeline/types.js';
+import type { NewRun, RunListQuery, RunPage, RunStore, Transition } from './run-store.js';
+import { migrate } from './sqlite-migrations.js';
+
+interface RunRow {
+  seq: number;
+  id: string;
+  text: string;
+  primary_model: string;
+  secondary_model: string;
+  idempotency_key: string | null;
+  input_hash: string;
+  stage: PipelineStage;
+  created_at: string;
+  updated_at: string;
+  extraction: string | null;
+  specialization: string | null;
+  error: string | null;
+  running: StageName | null;
+  last_event_seq: number;
+}
+
+type EventFields = Pick<Transition, 'stage' | 'at' | 'attempt' | 'message' | 'error'>;
+
+interface EventRow {
+  run_id: string;
+  seq: number;
+  stage: PipelineStage;
+  at: string;
+  attempt: number | null;
+  message: string | null;
+  error: string | null;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode, prepared statements only.
+ * better-sqlite3 is synchronous, and each method is one short transaction, so
+ * the event loop is held for microseconds; the async interface is for Redis.
+ */
+export class SqliteRunStore implements RunStore {
+  private readonly db: Database.Database;
+  private readonly stmt;
+  private readonly createTx;
+  private readonly transitionTx;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: a power cut may lose the last commits, never corrupt the file
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+
+    const db = this.db;
+    this.stmt = {
+      byId: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
+      byIds: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?))'),
+      byKey: db.prepare<[string, string], RunRow>(
+        'SELECT * FROM runs WHERE idempotency_key = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
+      ),
+      insertRun: db.prepare(
+        `INSERT INTO runs (id, text, primary_model, secondary_model, idempotency_key, input_hash, stage, created_at, updated_at, last_event_seq)
+         VALUES (@id, @text, @primaryModelId, @secondaryModelId, @idempotencyKey, @inputHash, 'RECEIVED', @createdAt, @createdAt, 1)`,
+      ),
+      updateRun: db.prepare(
+        `UPDATE runs SET stage = @stage, updated_at = @at, last_event_seq = @seq,
+           extraction = COALESCE(@extraction, extraction),
+           specialization = COALESCE(@specialization, specialization),
+           error = CASE WHEN @setError THEN @error ELSE error END,
+           running = CASE WHEN @setRunning THEN @running ELSE running END
+         WHERE id = @id`,
+      ),
+      insertEvent: db.prepare(
+        'INSERT INTO events (run_id, seq, stage, at, attempt, message, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      events: db.prepare<[string, number], EventRow>('SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq'),
+      eventsOfMany: db.prepare<[string], EventRow>(
+        'SELECT * FROM events WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, seq',
+      ),
+      listAll: db.prepare<[number, number], RunRow>('SELECT * FROM runs WHERE seq < ? ORDER BY seq DESC LIMIT ?'),
+      listStage: db.prepare<[number, string, number], RunRow>(
+        'SELECT * FROM runs WHERE seq < ? AND stage = ? ORDER BY seq DESC LIMIT ?',
+      ),
+      running: db.prepare<[], RunRow>('SELECT * FROM runs WHERE running IS NOT NULL'),
+      deleteBefore: db.prepare('DELETE FROM runs WHERE created_at < ?'),
+      ping: db.prepare('SELECT 1'),
+    };
+
+    this.createTx = db.transaction((run: NewRun, since: string): { row: RunRow; created: boolean } => {
+      if (run.idempotencyKey) {
+        const existing = this.stmt.byKey.get(run.idempotencyKey, since);
+        if (existing) return { row: existing, created: false };
+      }
+      this.stmt.insertRun.run(run);
+      this.insertEvent(run.id, 1, { stage: 'RECEIVED', at: run.createdAt });
+      return { row: this.stmt.byId.get(run.id) as RunRow, created: true };
+    });
+
+    this.transitionTx = db.transaction((runId: string, t: Transition): { event: StageEvent; row: RunRow } => {
+      const current = this.stmt.byId.get(runId);
+      if (!current) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
+      const seq = current.last_event_seq + 1;
+      this.insertEvent(runId, seq, t);
+      const setError = t.error !== undefined || t.clearError === true;
+      this.stmt.updateRun.run({
+        id: runId,
+        stage: t.stage,
+        at: t.at,
+        seq,
+        extraction: t.extraction ? JSON.stringify(t.extraction) : null,
+        specialization: t.specialization ? JSON.stringify(t.specialization) : null,
+        setError: setError ? 1 : 0,
+        error: t.error ? JSON.stringify(t.error) : null,
+        setRunning: t.running !== undefined ? 1 : 0,
+        running: t.running ?? null,
+      });
+      const event: StageEvent = {
+        runId,
+        seq,
+        stage: t.stage,
+        at: t.at,
+        attempt: t.attempt ?? null,
+        message: t.message ?? null,
+        error: t.error ?? null,
+      };
+      return { event, row: this.stmt.byId.get(runId) as RunRow };
+    });
+  }
+
+  private insertEvent(runId: string, seq: number, t: EventFields): void {
+    this.stmt.insertEvent.run(
+      runId,
+      seq,
+      t.stage,
+      t.at,
+      t.attempt ?? null,
+      t.message ?? null,
+      t.error ? JSON.stringify(t.error) : null,
+    );
+  }
+
+  async create(run: NewRun, idempotentSince: string) {
+    // IMMEDIATE: two processes on one file cannot both miss the key and insert
+    const { row, created } = this.createTx.immediate(run, idempotentSince);
+    return { run: toRun(row), created };
+  }
+
+  async get(id: string) {
+    const row = this.stmt.byId.get(id);
+    return row ? toRun(row) : null;
+  }
+
+  async getMany(ids: readonly string[]) {
+    const rows = this.stmt.byIds.all(JSON.stringify(ids));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      return row ? toRun(row) : null;
+    });
+  }
+
+  async list(q: RunListQuery): Promise<RunPage> {
+    const before = q.after ? decodeCursor(q.after) : Number.MAX_SAFE_INTEGER;
+    const limit = q.first + 1;
+    const rows = q.stage ? this.stmt.listStage.all(before, q.stage, limit) : this.stmt.listAll.all(before, limit);
+    return {
+      runs: rows.slice(0, q.first).map((r) => ({ run: toRun(r), cursor: encodeCursor(r.seq) })),
+      hasNextPage: rows.length > q.first,
+    };
+  }
+
+  async transition(runId: string, t: Transition) {
+    const { event, row } = this.transitionTx.immediate(runId, t);
+    return { event, run: toRun(row) };
+  }
+
+  async events(runId: string, afterSeq = 0) {
+    return this.stmt.events.all(runId, afterSeq).map(toEvent);
+  }
+
+  async eventsOfMany(runIds: readonly string[]) {
+    const grouped = new Map<string, StageEvent[]>(runIds.map((id) => [id, []]));
+    for (const row of this.stmt.eventsOfMany.all(JSON.stringify(runIds))) grouped.get(row.run_id)?.push(toEvent(row));
+    return runIds.map((id) => grouped.get(id) ?? []);
+  }
+
+  async runningRuns() {
+    return this.stmt.running.all().map(toRun);
+  }
+
+  async deleteCreatedBefore(cutoff: string) {
+    return this.stmt.deleteBefore.run(cutoff).changes;
+  }
+
+  async ping() {
+    this.stmt.ping.get();
+  }
+
+  async close() {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`run:${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const m = /^run:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new AppError('BAD_USER_INPUT', 'The cursor `after` is not one this server issued.');
+  return Number(m[1]);
+}
+
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+function toRun(r: RunRow): RunRecord {
+  return {
+    id: r.id,
+    text: r.text,
+    primaryModelId: r.primary_model,
+    secondaryModelId: r.secondary_model,
+    idempotencyKey: r.idempotency_key,
+    inputHash: r.input_hash,
+    stage: r.stage,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    extraction: parseJson(r.extraction),
+    specialization: parseJson(r.specialization),
+    error: parseJson(r.error),
+    running: r.running,
+  };
+}
+
+function toEvent(r: EventRow): StageEvent {
+  return {
+    runId: r.run_id,
+    seq: r.seq,
+    stage: r.stage,
+    at: r.at,
+    attempt: r.attempt,
+    message: r.message,
+    error: parseJson(r.error),
+  };
+}
