@@ -1,0 +1,98 @@
+import type { Config } from './config.js';
+import { type EventBus, EventTargetBus } from './events/event-bus.js';
+import type { AttemptRecord } from './gateway/client.js';
+import { createGateway } from './gateway/create-gateway.js';
+import type { ConcurrencyLimiter } from './gateway/limiter.js';
+import type { TokenProvider } from './gateway/token-provider.js';
+import type { Gateway } from './gateway/types.js';
+import { createLogger, type Logger } from './logger.js';
+import { Orchestrator } from './pipeline/orchestrator.js';
+import type { StageName } from './pipeline/types.js';
+import { type Simulator, startSimulator } from './simulator/server.js';
+import type { RunStore } from './store/run-store.js';
+import { SqliteRunStore } from './store/sqlite-store.js';
+
+/** What a test (or another entry point) may hand in instead of the defaults. */
+export interface RuntimeDeps {
+  logger?: Logger;
+  store?: RunStore;
+  bus?: EventBus;
+  gateway?: Gateway;
+  now?: () => Date;
+  /** the backoff's jitter source (tests pass () => 0 for instant retries) */
+  random?: () => number;
+  onAttemptEnd?: (e: AttemptRecord) => void;
+  onStageEnd?: (stage: StageName, outcome: 'ok' | 'failed', seconds: number) => void;
+  onRunEnd?: (stage: 'COMPLETE' | 'FAILED') => void;
+}
+
+/** The domain half of the server, shared by the HTTP app and the CLI. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  orchestrator: Orchestrator;
+  store: RunStore;
+  bus: EventBus;
+  gateway: Gateway;
+  limiter?: ConcurrencyLimiter;
+  tokens?: TokenProvider;
+  /** the in-process simulator, in simulated mode */
+  simulator?: Simulator;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the gateway, store, event bus and orchestrator. In simulated mode the
+ * simulator starts on a loopback port and the genesys client is pointed at
+ * it, so the code path is the one a real org gets.
+ */
+export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Promise<Runtime> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  let simulator: Simulator | undefined;
+  let gatewayConfig = config.gateway;
+  if (!deps.gateway && config.gateway.mode === 'simulated') {
+    simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
+    gatewayConfig = {
+      ...config.gateway,
+      mode: 'genesys',
+      loginBaseUrl: simulator.url,
+      apiBaseUrl: simulator.url,
+      clientId: 'sim-client',
+      clientSecret: 'sim-secret',
+    };
+    logger.info({ url: simulator.url }, 'simulated gateway started: no credentials set, models are simulated');
+  }
+  const built = deps.gateway
+    ? { gateway: deps.gateway, limiter: undefined, tokens: undefined }
+    : createGateway(gatewayConfig, { logger, random: deps.random, onAttemptEnd: deps.onAttemptEnd });
+  const store = deps.store ?? new SqliteRunStore(config.sqlitePath);
+  const bus = deps.bus ?? new EventTargetBus();
+  const orchestrator = new Orchestrator({
+    store,
+    bus,
+    gateway: built.gateway,
+    logger,
+    models: config.models,
+    maxInputChars: config.maxInputChars,
+    now: deps.now,
+    onStageEnd: deps.onStageEnd,
+    onRunEnd: deps.onRunEnd,
+  });
+  return {
+    config,
+    logger,
+    orchestrator,
+    store,
+    bus,
+    gateway: built.gateway,
+    limiter: built.limiter,
+    tokens: built.tokens,
+    simulator,
+    async close() {
+      await bus.close();
+      await store.close();
+      await built.gateway.close();
+      await simulator?.close();
+    },
+  };
+}

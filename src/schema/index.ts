@@ -1,0 +1,8 @@
+import { builder } from './builder.js';
+import './scalars.js';
+import './query.js';
+import './mutation.js';
+import './subscription.js';
+
+/** Each domain file registers its types on import; this assembles them. */
+export const schema = builder.toSchema({ sortSchema: false });

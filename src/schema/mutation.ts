@@ -1,0 +1,43 @@
+import { parseRunId } from '../pipeline/input.js';
+import { builder } from './builder.js';
+import { OrchestrationRunRef } from './orchestration-run.js';
+
+const OrchestrateInputRef = builder.inputType('OrchestrateInput', {
+  fields: (t) => ({
+    text: t.string({ required: true, description: "the customer's words" }),
+    idempotencyKey: t.string({ description: 'same key and same input within 24 h: the same run, no new model calls' }),
+    primaryModelId: t.string({ description: 'the extraction model; PRIMARY_MODEL_ID when absent' }),
+    secondaryModelId: t.string({ description: 'the domain model; SECONDARY_MODEL_ID when absent' }),
+    eager: t.boolean({
+      defaultValue: false,
+      description: 'run the whole pipeline in the background and return at once',
+    }),
+  }),
+});
+
+builder.mutationType({
+  fields: (t) => ({
+    orchestrate: t.field({
+      type: OrchestrationRunRef,
+      description:
+        'Creates a run. Selecting extraction or specialization in the result runs that stage (once per run).',
+      args: { input: t.arg({ type: OrchestrateInputRef, required: true }) },
+      resolve: async (_, { input }, ctx) => ({
+        record: await ctx.orchestrator.create(input),
+        mode: 'orchestrate' as const,
+      }),
+    }),
+    resumeRun: t.field({
+      type: OrchestrationRunRef,
+      nullable: true,
+      description:
+        'A run again, to finish it: selected stages that have not run are run, and a stage that failed with a retryable error is tried again.',
+      args: { id: t.arg.id({ required: true }) },
+      resolve: async (_, { id }, ctx) => {
+        ctx.orchestrator.assertAccepting();
+        const record = await ctx.orchestrator.getRun(parseRunId(String(id)));
+        return record ? { record, mode: 'resume' as const } : null;
+      },
+    }),
+  }),
+});

@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { type App, createApp } from './app.js';
+import { loadConfigOrExit } from './config.js';
+import { attachWebSocket } from './http/websocket.js';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  /** graceful: drains the app, then closes connections */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Listens on host:port (0: a free port) with HTTP, SSE and WebSocket on /graphql. */
+export async function startServer(app: App, host: string, port: number): Promise<RunningServer> {
+  const server = createServer(app.yoga);
+  // keep-alive longer than common load balancers' idle timeouts, so they close first
+  server.keepAliveTimeout = 65_000;
+  const wss = attachWebSocket(server, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    server,
+    async close(graceMs) {
+      server.close();
+      await app.shutdown(graceMs);
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
+      wss.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const app = await createApp(config);
+  const { logger } = app.runtime;
+  const running = await startServer(app, config.host, config.port);
+  logger.info(
+    { url: `${running.url}/graphql`, mode: config.gateway.mode, store: config.redisUrl ? 'redis' : config.sqlitePath },
+    `serving GraphQL at ${running.url}/graphql (GraphiQL in a browser)`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing stages in flight');
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
