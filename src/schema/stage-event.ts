@@ -7,6 +7,7 @@ export const StageEventRef = builder.objectRef<StageEvent>('StageEvent').impleme
   description: 'One step of a run, in order',
   fields: (t) => ({
     runId: t.exposeID('runId'),
+    seq: t.exposeInt('seq', { description: "1, 2, 3 ... within the run: skip what you've seen by it" }),
     stage: t.expose('stage', { type: PipelineStageEnum }),
     at: t.expose('at', { type: 'DateTime' }),
     attempt: t.exposeInt('attempt', { nullable: true, description: 'for EXTRACTING and SPECIALIZING: 1, 2, ...' }),

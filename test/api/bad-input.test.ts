@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATION_LIMITS } from '../../src/app.js';
+import { graphql } from '../gql/index.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+const Orchestrate = graphql(`
+  mutation OrchestrateInputCheck($input: OrchestrateInput!) {
+    orchestrate(input: $input) { id stage }
+  }
+`);
+
+const Runs = graphql(`
+  query RunsPage($first: Int, $after: String) {
+    runs(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }
+  }
+`);
+
+const post = (t: TestApp, body: string, headers: Record<string, string> = {}) =>
+  t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+describe('bad input gets a clear, coded error and the server keeps serving', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { MAX_INPUT_CHARS: '200' } });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['blank text', { text: '   ' }, /text must not be blank/],
+    ['text over MAX_INPUT_CHARS', { text: 'x'.repeat(201) }, /at most 200 characters/],
+    ['a malformed idempotency key', { text: 'hello', idempotencyKey: 'has spaces in it' }, /idempotencyKey/],
+    ['a malformed model id', { text: 'hello', primaryModelId: 'bad model!' }, /primaryModelId/],
+  ])('%s: BAD_USER_INPUT naming the field', async (_name, input, message) => {
+    const res = await t.gql(Orchestrate, { input });
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toMatch(message);
+    expect(t.sim.stats.modelCalls).toBe(0);
+  });
+
+  it('a broken JSON body is refused with 400', async () => {
+    const res = await post(t, '{"query": "mutation {');
+    expect(res.status).toBe(400);
+  });
+
+  it('an operation past the depth, alias or token limits is refused before any resolver runs', async () => {
+    const aliases = Array.from(
+      { length: OPERATION_LIMITS.maxAliases + 1 },
+      (_, i) => `a${i}: extraction { model }`,
+    ).join(' ');
+    const res = await post(
+      t,
+      JSON.stringify({ query: `mutation { orchestrate(input: {text: "hi"}) { ${aliases} } }` }),
+    );
+    const body = (await res.json()) as { errors: Array<{ message: string }> };
+    expect(body.errors[0]?.message).toMatch(/alias/i);
+    const tokens = await post(
+      t,
+      JSON.stringify({ query: `{ ${'__typename '.repeat(OPERATION_LIMITS.maxTokens + 1)} }` }),
+    );
+    expect(((await tokens.json()) as { errors: Array<{ message: string }> }).errors[0]?.message).toMatch(/token/i);
+    expect(t.sim.stats.modelCalls).toBe(0);
+  });
+
+  it('a body over the size limit is refused with 413', async () => {
+    const res = await post(
+      t,
+      JSON.stringify({ query: `{ __typename }`, pad: 'x'.repeat(OPERATION_LIMITS.maxBodyBytes) }),
+    );
+    expect(res.status).toBe(413);
+  });
+
+  it('a form post (CSRF) is refused', async () => {
+    const res = await t.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=mutation%20%7B%20orchestrate(input%3A%7Btext%3A%22x%22%7D)%20%7B%20id%20%7D%20%7D',
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('runs(first) outside 1..100 and a foreign cursor are BAD_USER_INPUT', async () => {
+    const big = await t.gql(Runs, { first: 1000 });
+    expect(big.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const cursor = await t.gql(Runs, { first: 5, after: 'bm90LWEtY3Vyc29y' });
+    expect(cursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('after all of that, a good request still works', async () => {
+    const res = await t.gql(Orchestrate, { input: { text: 'cancel booking XK4P9Q' } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.orchestrate.stage).toBe('RECEIVED');
+  });
+});
+
+describe('runs: newest first, a Relay connection', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('pages through every run once, newest first', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await t.gql(Orchestrate, { input: { text: `request ${i}` } });
+      ids.push(res.data?.orchestrate.id as string);
+    }
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await t.gql(Runs, { first: 3, after });
+      seen.push(...(page.data?.runs.edges.map((e) => e.node.id) ?? []));
+      if (!page.data?.runs.pageInfo.hasNextPage) break;
+      after = page.data.runs.pageInfo.endCursor ?? undefined;
+    }
+    expect(seen).toEqual([...ids].reverse());
+  });
+});

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+const postJson = (t: TestApp, path: string, body: unknown) =>
+  t.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('POST /v1/orchestrate: the unified JSON', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { GATEWAY_MAX_ATTEMPTS: '1' } });
+  });
+  afterAll(() => t.close());
+
+  it('runs both stages and answers the shape conversational clients parse', async () => {
+    const res = await postJson(t, '/v1/orchestrate', {
+      text: 'I need to change my flight to next Tuesday and update my seat to 14A',
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      status: 'success',
+      extraction: { action: 'modify_flight', date: 'next Tuesday', seat: '14A' },
+      specialization: { isValid: true },
+      metadata: { pipelineStage: 'complete' },
+    });
+    const metadata = body.metadata as { requestId: string; timestamp: string };
+    expect(Date.parse(metadata.timestamp)).not.toBeNaN();
+    expect((await t.app.runtime.store.get(metadata.requestId))?.stage).toBe('COMPLETE');
+  });
+
+  it.each([
+    [{ text: '' }, 422, 'BAD_USER_INPUT'],
+    [{ kind: 'status', status: 429 }, 429, 'GATEWAY_RATE_LIMITED'],
+    [{ kind: 'status', status: 503 }, 503, 'GATEWAY_UNAVAILABLE'],
+    [{ kind: 'status', status: 403 }, 502, 'GATEWAY_FORBIDDEN'],
+  ] as const)('failure %j: HTTP %i with code %s', async (setup, status, code) => {
+    let text = 'cancel booking XK4P9Q';
+    if ('kind' in setup) t.sim.fault({ kind: 'status', status: setup.status, model: 'sim-extractor' });
+    else text = setup.text;
+    const res = await postJson(t, '/v1/orchestrate', { text });
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 'error', code, metadata: { pipelineStage: 'failed' } });
+    expect(typeof body.message).toBe('string');
+  });
+
+  it('a broken JSON body is 422 BAD_USER_INPUT', async () => {
+    const res = await t.fetch('/v1/orchestrate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ status: 'error', code: 'BAD_USER_INPUT' });
+  });
+});
+
+describe('health and readiness', () => {
+  it('/health is 200 while the process lives; /ready is 200 when ready and 503 while draining', async () => {
+    const t = await createTestApp();
+    expect((await t.fetch('/health')).status).toBe(200);
+    const ready = await t.fetch('/ready');
+    expect(ready.status).toBe(200);
+    const draining = t.app.shutdown(1000);
+    const during = await t.fetch('/ready');
+    expect(during.status).toBe(503);
+    await draining;
+    await t.sim.close();
+  });
+});

@@ -1,0 +1,166 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation OrchestrateInputCheck($input: OrchestrateInput!) {\n    orchestrate(input: $input) { id stage }\n  }\n": typeof types.OrchestrateInputCheckDocument,
+    "\n  query RunsPage($first: Int, $after: String) {\n    runs(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }\n  }\n": typeof types.RunsPageDocument,
+    "\n  mutation DeferSpecialization($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      extraction { entities }\n      ... @defer {\n        specialization { isValid reason nextSteps }\n        stage\n      }\n    }\n  }\n": typeof types.DeferSpecializationDocument,
+    "\n  mutation Keyed($text: String!, $key: String) {\n    orchestrate(input: { text: $text, idempotencyKey: $key }) { id stage specialization { isValid } }\n  }\n": typeof types.KeyedDocument,
+    "\n  mutation OrchestrateNothing($text: String!) {\n    orchestrate(input: { text: $text }) { id stage createdAt }\n  }\n": typeof types.OrchestrateNothingDocument,
+    "\n  mutation OrchestrateExtraction($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      extraction { entities model attempts usage { promptTokens completionTokens totalTokens } }\n    }\n  }\n": typeof types.OrchestrateExtractionDocument,
+    "\n  mutation OrchestrateAliases($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      a: extraction { entities }\n      b: extraction { model }\n      c: specialization { isValid }\n      d: specialization { reason }\n    }\n  }\n": typeof types.OrchestrateAliasesDocument,
+    "\n  mutation OrchestrateBoth($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code }\n      extraction { entities }\n      specialization { isValid reason nextSteps model }\n      usage { totalTokens }\n      events { stage attempt }\n    }\n  }\n": typeof types.OrchestrateBothDocument,
+    "\n  query ReadRun($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n": typeof types.ReadRunDocument,
+    "\n  mutation ResumeSpecialization($id: ID!) {\n    resumeRun(id: $id) { id stage extraction { entities } specialization { isValid nextSteps } }\n  }\n": typeof types.ResumeSpecializationDocument,
+    "\n  mutation OrchestrateEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id stage }\n  }\n": typeof types.OrchestrateEagerDocument,
+    "\n  mutation Full($text: String!) {\n    orchestrate(input: { text: $text }) { id stage extraction { entities } specialization { isValid reason } }\n  }\n": typeof types.FullDocument,
+    "\n  query Read($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      text\n      error { code stage retryable }\n      extraction { entities model attempts usage { totalTokens } }\n      specialization { isValid reason nextSteps }\n      events { seq stage }\n      usage { totalTokens }\n    }\n  }\n": typeof types.ReadDocument,
+    "\n  mutation Resume($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n": typeof types.ResumeDocument,
+    "\n  mutation OrchestrateFull($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code message stage retryable }\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n": typeof types.OrchestrateFullDocument,
+    "\n  mutation ResumeFull($id: ID!) {\n    resumeRun(id: $id) {\n      id\n      stage\n      error { code }\n      extraction { entities attempts }\n      specialization { isValid attempts }\n      events { stage attempt message error { code } }\n    }\n  }\n": typeof types.ResumeFullDocument,
+    "\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n": typeof types.ReadFailedDocument,
+    "\n  subscription Progress($runId: ID!) {\n    pipelineProgress(runId: $runId) { runId seq stage at attempt message error { code } }\n  }\n": typeof types.ProgressDocument,
+    "\n  subscription AllEvents {\n    pipelineEvents { runId seq stage }\n  }\n": typeof types.AllEventsDocument,
+    "\n  mutation StartEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id }\n  }\n": typeof types.StartEagerDocument,
+    "\n  mutation StartLazy($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": typeof types.StartLazyDocument,
+};
+const documents: Documents = {
+    "\n  mutation OrchestrateInputCheck($input: OrchestrateInput!) {\n    orchestrate(input: $input) { id stage }\n  }\n": types.OrchestrateInputCheckDocument,
+    "\n  query RunsPage($first: Int, $after: String) {\n    runs(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }\n  }\n": types.RunsPageDocument,
+    "\n  mutation DeferSpecialization($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      extraction { entities }\n      ... @defer {\n        specialization { isValid reason nextSteps }\n        stage\n      }\n    }\n  }\n": types.DeferSpecializationDocument,
+    "\n  mutation Keyed($text: String!, $key: String) {\n    orchestrate(input: { text: $text, idempotencyKey: $key }) { id stage specialization { isValid } }\n  }\n": types.KeyedDocument,
+    "\n  mutation OrchestrateNothing($text: String!) {\n    orchestrate(input: { text: $text }) { id stage createdAt }\n  }\n": types.OrchestrateNothingDocument,
+    "\n  mutation OrchestrateExtraction($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      extraction { entities model attempts usage { promptTokens completionTokens totalTokens } }\n    }\n  }\n": types.OrchestrateExtractionDocument,
+    "\n  mutation OrchestrateAliases($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      a: extraction { entities }\n      b: extraction { model }\n      c: specialization { isValid }\n      d: specialization { reason }\n    }\n  }\n": types.OrchestrateAliasesDocument,
+    "\n  mutation OrchestrateBoth($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code }\n      extraction { entities }\n      specialization { isValid reason nextSteps model }\n      usage { totalTokens }\n      events { stage attempt }\n    }\n  }\n": types.OrchestrateBothDocument,
+    "\n  query ReadRun($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n": types.ReadRunDocument,
+    "\n  mutation ResumeSpecialization($id: ID!) {\n    resumeRun(id: $id) { id stage extraction { entities } specialization { isValid nextSteps } }\n  }\n": types.ResumeSpecializationDocument,
+    "\n  mutation OrchestrateEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id stage }\n  }\n": types.OrchestrateEagerDocument,
+    "\n  mutation Full($text: String!) {\n    orchestrate(input: { text: $text }) { id stage extraction { entities } specialization { isValid reason } }\n  }\n": types.FullDocument,
+    "\n  query Read($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      text\n      error { code stage retryable }\n      extraction { entities model attempts usage { totalTokens } }\n      specialization { isValid reason nextSteps }\n      events { seq stage }\n      usage { totalTokens }\n    }\n  }\n": types.ReadDocument,
+    "\n  mutation Resume($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n": types.ResumeDocument,
+    "\n  mutation OrchestrateFull($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code message stage retryable }\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n": types.OrchestrateFullDocument,
+    "\n  mutation ResumeFull($id: ID!) {\n    resumeRun(id: $id) {\n      id\n      stage\n      error { code }\n      extraction { entities attempts }\n      specialization { isValid attempts }\n      events { stage attempt message error { code } }\n    }\n  }\n": types.ResumeFullDocument,
+    "\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n": types.ReadFailedDocument,
+    "\n  subscription Progress($runId: ID!) {\n    pipelineProgress(runId: $runId) { runId seq stage at attempt message error { code } }\n  }\n": types.ProgressDocument,
+    "\n  subscription AllEvents {\n    pipelineEvents { runId seq stage }\n  }\n": types.AllEventsDocument,
+    "\n  mutation StartEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id }\n  }\n": types.StartEagerDocument,
+    "\n  mutation StartLazy($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": types.StartLazyDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OrchestrateInputCheck($input: OrchestrateInput!) {\n    orchestrate(input: $input) { id stage }\n  }\n"): (typeof documents)["\n  mutation OrchestrateInputCheck($input: OrchestrateInput!) {\n    orchestrate(input: $input) { id stage }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RunsPage($first: Int, $after: String) {\n    runs(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }\n  }\n"): (typeof documents)["\n  query RunsPage($first: Int, $after: String) {\n    runs(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeferSpecialization($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      extraction { entities }\n      ... @defer {\n        specialization { isValid reason nextSteps }\n        stage\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation DeferSpecialization($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      extraction { entities }\n      ... @defer {\n        specialization { isValid reason nextSteps }\n        stage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Keyed($text: String!, $key: String) {\n    orchestrate(input: { text: $text, idempotencyKey: $key }) { id stage specialization { isValid } }\n  }\n"): (typeof documents)["\n  mutation Keyed($text: String!, $key: String) {\n    orchestrate(input: { text: $text, idempotencyKey: $key }) { id stage specialization { isValid } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OrchestrateNothing($text: String!) {\n    orchestrate(input: { text: $text }) { id stage createdAt }\n  }\n"): (typeof documents)["\n  mutation OrchestrateNothing($text: String!) {\n    orchestrate(input: { text: $text }) { id stage createdAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OrchestrateExtraction($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      extraction { entities model attempts usage { promptTokens completionTokens totalTokens } }\n    }\n  }\n"): (typeof documents)["\n  mutation OrchestrateExtraction($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      extraction { entities model attempts usage { promptTokens completionTokens totalTokens } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OrchestrateAliases($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      a: extraction { entities }\n      b: extraction { model }\n      c: specialization { isValid }\n      d: specialization { reason }\n    }\n  }\n"): (typeof documents)["\n  mutation OrchestrateAliases($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      a: extraction { entities }\n      b: extraction { model }\n      c: specialization { isValid }\n      d: specialization { reason }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OrchestrateBoth($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code }\n      extraction { entities }\n      specialization { isValid reason nextSteps model }\n      usage { totalTokens }\n      events { stage attempt }\n    }\n  }\n"): (typeof documents)["\n  mutation OrchestrateBoth($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code }\n      extraction { entities }\n      specialization { isValid reason nextSteps model }\n      usage { totalTokens }\n      events { stage attempt }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ReadRun($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n"): (typeof documents)["\n  query ReadRun($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeSpecialization($id: ID!) {\n    resumeRun(id: $id) { id stage extraction { entities } specialization { isValid nextSteps } }\n  }\n"): (typeof documents)["\n  mutation ResumeSpecialization($id: ID!) {\n    resumeRun(id: $id) { id stage extraction { entities } specialization { isValid nextSteps } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OrchestrateEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id stage }\n  }\n"): (typeof documents)["\n  mutation OrchestrateEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id stage }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Full($text: String!) {\n    orchestrate(input: { text: $text }) { id stage extraction { entities } specialization { isValid reason } }\n  }\n"): (typeof documents)["\n  mutation Full($text: String!) {\n    orchestrate(input: { text: $text }) { id stage extraction { entities } specialization { isValid reason } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Read($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      text\n      error { code stage retryable }\n      extraction { entities model attempts usage { totalTokens } }\n      specialization { isValid reason nextSteps }\n      events { seq stage }\n      usage { totalTokens }\n    }\n  }\n"): (typeof documents)["\n  query Read($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      text\n      error { code stage retryable }\n      extraction { entities model attempts usage { totalTokens } }\n      specialization { isValid reason nextSteps }\n      events { seq stage }\n      usage { totalTokens }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Resume($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n"): (typeof documents)["\n  mutation Resume($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OrchestrateFull($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code message stage retryable }\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n"): (typeof documents)["\n  mutation OrchestrateFull($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code message stage retryable }\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeFull($id: ID!) {\n    resumeRun(id: $id) {\n      id\n      stage\n      error { code }\n      extraction { entities attempts }\n      specialization { isValid attempts }\n      events { stage attempt message error { code } }\n    }\n  }\n"): (typeof documents)["\n  mutation ResumeFull($id: ID!) {\n    resumeRun(id: $id) {\n      id\n      stage\n      error { code }\n      extraction { entities attempts }\n      specialization { isValid attempts }\n      events { stage attempt message error { code } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n"): (typeof documents)["\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription Progress($runId: ID!) {\n    pipelineProgress(runId: $runId) { runId seq stage at attempt message error { code } }\n  }\n"): (typeof documents)["\n  subscription Progress($runId: ID!) {\n    pipelineProgress(runId: $runId) { runId seq stage at attempt message error { code } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription AllEvents {\n    pipelineEvents { runId seq stage }\n  }\n"): (typeof documents)["\n  subscription AllEvents {\n    pipelineEvents { runId seq stage }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id }\n  }\n"): (typeof documents)["\n  mutation StartEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartLazy($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"): (typeof documents)["\n  mutation StartLazy($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;
