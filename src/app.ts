@@ -21,6 +21,7 @@ import { useRequestLog } from './http/use-request-log.js';
 import { useRestOrchestrate } from './http/use-rest-orchestrate.js';
 import { createRuntime, type Runtime, type RuntimeDeps } from './runtime.js';
 import { schema } from './schema/index.js';
+import { startRetention } from './store/retention.js';
 
 /** Limits set on purpose: the largest legitimate operation is a page of runs with both stages and events. */
 export const OPERATION_LIMITS = {
@@ -38,6 +39,7 @@ export interface App {
   state: 'starting' | 'ready' | 'draining';
   /** stops taking work, lets stages in flight finish (up to the grace), closes everything */
   shutdown(graceMs?: number): Promise<void>;
+  retention?: ReturnType<typeof startRetention>;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     yoga: undefined as unknown as App['yoga'],
     async shutdown(graceMs = config.shutdownGraceMs) {
       app.state = 'draining';
+      app.retention?.stop();
       await orchestrator.drain(graceMs);
       await runtime.close();
     },
@@ -107,6 +110,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
   });
 
   await orchestrator.recoverInterrupted();
+  app.retention = startRetention(runtime.store, config.runRetentionDays, logger, deps.now);
   app.state = 'ready';
   return app;
 }

@@ -106,3 +106,22 @@ describe('a restart loses nothing', () => {
     }
   });
 });
+
+describe('retention: runs older than RUN_RETENTION_DAYS are deleted', () => {
+  it('a sweep deletes old runs with their events and keeps recent ones', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const t = await createTestApp({ env: { RUN_RETENTION_DAYS: '30' }, deps: { now: () => now } });
+    try {
+      const old = await t.app.runtime.orchestrator.create({ text: 'old request' });
+      now = new Date('2026-01-25T00:00:00Z');
+      const recent = await t.app.runtime.orchestrator.create({ text: 'recent request' });
+      now = new Date('2026-02-05T00:00:00Z');
+      expect(await t.app.retention?.sweep()).toBe(1);
+      expect(await t.app.runtime.store.get(old.id)).toBeNull();
+      expect(await t.app.runtime.store.events(old.id)).toEqual([]);
+      expect(await t.app.runtime.store.get(recent.id)).not.toBeNull();
+    } finally {
+      await t.close();
+    }
+  });
+});
