@@ -5,6 +5,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import {
   createYoga,
   type Plugin,
@@ -50,6 +51,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
   const runtime = await createRuntime(config, deps);
   const { orchestrator, logger } = runtime;
 
+  const stopTimers: Array<() => void> = [];
   const app: App = {
     state: 'starting',
     runtime,
@@ -57,6 +59,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     async shutdown(graceMs = config.shutdownGraceMs) {
       app.state = 'draining';
       app.retention?.stop();
+      for (const stop of stopTimers) stop();
       await orchestrator.drain(graceMs);
       await runtime.close();
     },
@@ -104,6 +107,8 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     plugins,
     maskedErrors: { maskError: createMaskError(logger) },
     graphiql: { title: 'genesys-llm-orchestrator', defaultTabs: GRAPHIQL_TABS },
+    // GraphiQL served from this package, not a CDN: it works on a closed network
+    renderGraphiQL,
     logging: false,
     healthCheckEndpoint: '/health',
     landingPage: false,
@@ -111,6 +116,12 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
 
   await orchestrator.recoverInterrupted();
   app.retention = startRetention(runtime.store, config.runRetentionDays, logger, deps.now);
+  // a holder on another process may die at any time: its runs are found once its lease expires
+  const sweep = setInterval(() => {
+    orchestrator.recoverInterrupted().catch((err: unknown) => logger.warn({ err }, 'interrupted-run sweep failed'));
+  }, orchestrator.leaseTtlMs);
+  sweep.unref();
+  stopTimers.push(() => clearInterval(sweep));
   app.state = 'ready';
   return app;
 }

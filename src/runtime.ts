@@ -21,6 +21,7 @@ export interface RuntimeDeps {
   now?: () => Date;
   /** the backoff's jitter source (tests pass () => 0 for instant retries) */
   random?: () => number;
+  leaseTtlMs?: number;
   onAttemptEnd?: (e: AttemptRecord) => void;
   onStageEnd?: (stage: StageName, outcome: 'ok' | 'failed', seconds: number) => void;
   onRunEnd?: (stage: 'COMPLETE' | 'FAILED') => void;
@@ -75,6 +76,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     models: config.models,
     maxInputChars: config.maxInputChars,
     now: deps.now,
+    leaseTtlMs: deps.leaseTtlMs,
     onStageEnd: deps.onStageEnd,
     onRunEnd: deps.onRunEnd,
   });

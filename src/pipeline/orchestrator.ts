@@ -22,6 +22,8 @@ export interface OrchestratorOptions {
   newId?: () => string;
   /** told when a stage ends, for metrics */
   onStageEnd?: (stage: StageName, outcome: 'ok' | 'failed', seconds: number) => void;
+  /** how long a dead holder blocks a stage before another instance takes it over */
+  leaseTtlMs?: number;
   /** told when a run reaches COMPLETE or FAILED */
   onRunEnd?: (stage: 'COMPLETE' | 'FAILED') => void;
 }
@@ -36,6 +38,8 @@ export interface StageOptions {
 type StageResultOf<S extends StageName> = S extends 'extraction' ? ExtractionResult : SpecializationResult;
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** A stage's lease: renewed every third of it while the call runs, so only a dead holder loses it. */
+export const DEFAULT_LEASE_TTL_MS = 15_000;
 const RUNNING_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTING', specialization: 'SPECIALIZING' };
 const DONE_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTED', specialization: 'COMPLETE' };
 
@@ -50,12 +54,22 @@ export class Orchestrator {
   /** aborted only when a shutdown's grace runs out: model calls outlive the requests that started them */
   private readonly lifetime = new AbortController();
   private draining = false;
+  /** resolves when a drain begins: waits on other holders end then */
+  private readonly stopping: Promise<void>;
+  private stop: () => void = () => {};
+  /** this process's name on leases */
+  readonly instanceId = randomUUID();
+  readonly leaseTtlMs: number;
   private readonly now: () => Date;
   private readonly newId: () => string;
 
   constructor(private readonly o: OrchestratorOptions) {
     this.now = o.now ?? (() => new Date());
     this.newId = o.newId ?? randomUUID;
+    this.leaseTtlMs = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.stopping = new Promise((resolve) => {
+      this.stop = resolve;
+    });
   }
 
   get store(): RunStore {
@@ -145,23 +159,71 @@ export class Orchestrator {
     return shared as Promise<StageResultOf<S>>;
   }
 
+  /**
+   * Within this process the in-flight map makes callers share one promise;
+   * across processes a lease in the store does: the holder calls the model,
+   * the others wait on the run's events for its result. If the holder dies,
+   * its lease expires and a waiter takes the stage over.
+   */
   private async loadOrRun(runId: string, stage: StageName, retryFailed: boolean) {
+    let retry = retryFailed;
+    for (;;) {
+      const seen = await this.readStage(runId, stage, retry);
+      if (seen.result) return seen.result;
+      this.assertAccepting();
+      if (await this.o.store.acquireLease(runId, stage, this.instanceId, this.leaseTtlMs)) {
+        try {
+          // another instance may have finished between our read and our lease
+          const fresh = await this.readStage(runId, stage, retry);
+          return fresh.result ?? (await this.runStage(fresh.run, stage));
+        } finally {
+          await this.o.store.releaseLease(runId, stage, this.instanceId).catch(() => {});
+        }
+      }
+      await this.waitForHolder(runId, stage);
+      // the holder's outcome answers this request: its failure is not retried again here
+      retry = false;
+    }
+  }
+
+  /** The run and the stage's stored result; throws the stored failure unless it may be retried. */
+  private async readStage(runId: string, stage: StageName, retryFailed: boolean) {
     const run = await this.o.store.get(runId);
     if (!run) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
-    const stored = run[stage];
-    if (stored) return stored;
     const failedHere = run.error?.stage === RUNNING_STAGE[stage] ? run.error : null;
-    if (failedHere && !(retryFailed && failedHere.retryable)) {
-      throw StageFailure.fromStored(failedHere);
+    if (!run[stage] && failedHere && !(retryFailed && failedHere.retryable)) throw StageFailure.fromStored(failedHere);
+    return { run, result: run[stage] ?? undefined };
+  }
+
+  /** Waits, on the run's events (not a tight poll), until another holder's stage ends or its lease may have expired. */
+  private async waitForHolder(runId: string, stage: StageName): Promise<void> {
+    const events = this.o.bus.subscribe({ runId });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const expired = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.leaseTtlMs / 3);
+      });
+      const ended = (async () => {
+        for await (const e of events) if (e.stage === DONE_STAGE[stage] || e.stage === 'FAILED') return;
+      })();
+      await Promise.race([ended, expired, this.stopping]);
+    } finally {
+      clearTimeout(timer);
+      events.close();
     }
-    this.assertAccepting();
-    return this.runStage(run, stage);
   }
 
   private async runStage(run: RunRecord, stage: StageName): Promise<ExtractionResult | SpecializationResult> {
     const events = new TransitionWriter(this.o.store, this.o.bus, run.id, this.o.logger);
     const runningStage = RUNNING_STAGE[stage];
     const started = performance.now();
+    const renewal = setInterval(() => {
+      this.o.store.renewLease(run.id, stage, this.instanceId, this.leaseTtlMs).then(
+        (held) => held || this.o.logger.warn({ runId: run.id, stage }, 'lost the lease of a running stage'),
+        (err: unknown) => this.o.logger.warn({ err, runId: run.id, stage }, 'could not renew a stage lease'),
+      );
+    }, this.leaseTtlMs / 3);
+    renewal.unref();
     const onAttempt = (n: AttemptNotice) =>
       events.write({
         stage: runningStage,
@@ -207,6 +269,8 @@ export class Orchestrator {
       this.o.onStageEnd?.(stage, 'failed', (performance.now() - started) / 1000);
       this.o.onRunEnd?.('FAILED');
       throw failure;
+    } finally {
+      clearInterval(renewal);
     }
   }
 
@@ -225,28 +289,21 @@ export class Orchestrator {
   }
 
   /**
-   * After a crash: runs whose stage was under way are marked FAILED with a
-   * retryable RUN_INTERRUPTED, so every started run ends and resumeRun can finish it.
+   * After a crash: runs whose stage was under way and whose holder is gone
+   * (no live lease) are marked FAILED with a retryable RUN_INTERRUPTED, so
+   * every started run ends and resumeRun can finish it. Run at start-up and
+   * periodically, since a holder on another instance may die at any time.
    */
   async recoverInterrupted(): Promise<number> {
-    const runs = await this.o.store.runningRuns();
-    for (const run of runs) {
-      const stage = run.running as StageName;
-      const { event } = await this.o.store.transition(run.id, {
-        stage: 'FAILED',
-        at: this.now().toISOString(),
-        running: null,
-        error: {
-          code: 'RUN_INTERRUPTED',
-          message: 'The server stopped while this stage ran; resumeRun finishes it.',
-          stage: RUNNING_STAGE[stage],
-          retryable: true,
-        },
-      });
-      this.o.bus.publish(event);
-    }
-    if (runs.length > 0) this.o.logger.warn({ runs: runs.length }, 'marked interrupted runs as resumable');
-    return runs.length;
+    const events = await this.o.store.markInterrupted(this.now().toISOString(), (stage) => ({
+      code: 'RUN_INTERRUPTED',
+      message: 'The server stopped while this stage ran; resumeRun finishes it.',
+      stage: RUNNING_STAGE[stage],
+      retryable: true,
+    }));
+    for (const event of events) this.o.bus.publish(event);
+    if (events.length > 0) this.o.logger.warn({ runs: events.length }, 'marked interrupted runs as resumable');
+    return events.length;
   }
 
   /**
@@ -256,6 +313,7 @@ export class Orchestrator {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
+    this.stop();
     const pending = () => Promise.allSettled([...this.inflight.values()]);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => {

@@ -14,7 +14,7 @@ import type {
  */
 export interface RunStore {
   /**
-   * Creates a run with its RECEIVED event; or, when `idempotencyKey` names a
+   * Creates a run with its RECEIVED event (seq 1); or, when `idempotencyKey` names a
    * run created after `idempotentSince`, returns that run instead (`created: false`).
    */
   create(run: NewRun, idempotentSince: string): Promise<{ run: RunRecord; created: boolean }>;
@@ -27,8 +27,20 @@ export interface RunStore {
   /** the run's events in order, those after `afterSeq` only when given */
   events(runId: string, afterSeq?: number): Promise<StageEvent[]>;
   eventsOfMany(runIds: readonly string[]): Promise<StageEvent[][]>;
-  /** runs with a stage under way: after a crash, start-up marks them resumable */
-  runningRuns(): Promise<RunRecord[]>;
+  /**
+   * Cross-instance single execution: takes the lease on a run's stage for
+   * `ttlMs` unless another owner holds a live one. The owner renews it while
+   * its call runs; if the owner dies, the lease expires and another may take over.
+   */
+  acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends a lease this owner holds; false when it was lost. */
+  renewLease(runId: string, stage: StageName, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(runId: string, stage: StageName, owner: string): Promise<void>;
+  /**
+   * Runs whose stage was under way when its owner died (stage running, no live
+   * lease) become FAILED with `error`, atomically per run; returns the events written.
+   */
+  markInterrupted(at: string, error: (stage: StageName) => PipelineError): Promise<StageEvent[]>;
   /** deletes runs (and their events) created before `cutoff`; returns how many */
   deleteCreatedBefore(cutoff: string): Promise<number>;
   /** throws when the store cannot be reached */

@@ -36,6 +36,13 @@ const MIGRATIONS: string[] = [
      error TEXT,
      PRIMARY KEY (run_id, seq)
    ) WITHOUT ROWID;`,
+  `CREATE TABLE leases (
+     run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+     stage TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (run_id, stage)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../errors.js';
 import type { RunRecord, StageEvent } from '../pipeline/run.js';
-import type { PipelineStage, StageName } from '../pipeline/types.js';
+import type { PipelineError, PipelineStage, StageName } from '../pipeline/types.js';
 import type { NewRun, RunListQuery, RunPage, RunStore, Transition } from './run-store.js';
 import { migrate } from './sqlite-migrations.js';
 
@@ -88,7 +88,19 @@ export class SqliteRunStore implements RunStore {
       listStage: db.prepare<[number, string, number], RunRow>(
         'SELECT * FROM runs WHERE seq < ? AND stage = ? ORDER BY seq DESC LIMIT ?',
       ),
-      running: db.prepare<[], RunRow>('SELECT * FROM runs WHERE running IS NOT NULL'),
+      orphans: db.prepare<[number], RunRow>(
+        `SELECT r.* FROM runs r WHERE r.running IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM leases l WHERE l.run_id = r.id AND l.stage = r.running AND l.expires_at > ?)`,
+      ),
+      acquireLease: db.prepare(
+        `INSERT INTO leases (run_id, stage, owner, expires_at) VALUES (@runId, @stage, @owner, @expiresAt)
+         ON CONFLICT (run_id, stage) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE leases.expires_at <= @now OR leases.owner = excluded.owner`,
+      ),
+      renewLease: db.prepare(
+        'UPDATE leases SET expires_at = @expiresAt WHERE run_id = @runId AND stage = @stage AND owner = @owner',
+      ),
+      releaseLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND stage = ? AND owner = ?'),
       deleteBefore: db.prepare('DELETE FROM runs WHERE created_at < ?'),
       ping: db.prepare('SELECT 1'),
     };
@@ -191,8 +203,32 @@ export class SqliteRunStore implements RunStore {
     return runIds.map((id) => grouped.get(id) ?? []);
   }
 
-  async runningRuns() {
-    return this.stmt.running.all().map(toRun);
+  async acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
+    const now = Date.now();
+    return this.stmt.acquireLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now }).changes === 1;
+  }
+
+  async renewLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
+    return this.stmt.renewLease.run({ runId, stage, owner, expiresAt: Date.now() + ttlMs }).changes === 1;
+  }
+
+  async releaseLease(runId: string, stage: StageName, owner: string) {
+    this.stmt.releaseLease.run(runId, stage, owner);
+  }
+
+  async markInterrupted(at: string, error: (stage: StageName) => PipelineError) {
+    // one transaction: a lease taken meanwhile by another process cannot be overruled
+    return this.db
+      .transaction(() =>
+        this.stmt.orphans
+          .all(Date.now())
+          .map(
+            (row) =>
+              this.transitionTx(row.id, { stage: 'FAILED', at, error: error(row.running as StageName), running: null })
+                .event,
+          ),
+      )
+      .immediate();
   }
 
   async deleteCreatedBefore(cutoff: string) {

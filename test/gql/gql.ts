@@ -28,6 +28,8 @@ type Documents = {
     "\n  mutation Full($text: String!) {\n    orchestrate(input: { text: $text }) { id stage extraction { entities } specialization { isValid reason } }\n  }\n": typeof types.FullDocument,
     "\n  query Read($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      text\n      error { code stage retryable }\n      extraction { entities model attempts usage { totalTokens } }\n      specialization { isValid reason nextSteps }\n      events { seq stage }\n      usage { totalTokens }\n    }\n  }\n": typeof types.ReadDocument,
     "\n  mutation Resume($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n": typeof types.ResumeDocument,
+    "\n  mutation CreateShared($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": typeof types.CreateSharedDocument,
+    "\n  mutation ResumeShared($id: ID!) {\n    resumeRun(id: $id) { stage specialization { isValid } }\n  }\n": typeof types.ResumeSharedDocument,
     "\n  mutation OrchestrateFull($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code message stage retryable }\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n": typeof types.OrchestrateFullDocument,
     "\n  mutation ResumeFull($id: ID!) {\n    resumeRun(id: $id) {\n      id\n      stage\n      error { code }\n      extraction { entities attempts }\n      specialization { isValid attempts }\n      events { stage attempt message error { code } }\n    }\n  }\n": typeof types.ResumeFullDocument,
     "\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n": typeof types.ReadFailedDocument,
@@ -51,6 +53,8 @@ const documents: Documents = {
     "\n  mutation Full($text: String!) {\n    orchestrate(input: { text: $text }) { id stage extraction { entities } specialization { isValid reason } }\n  }\n": types.FullDocument,
     "\n  query Read($id: ID!) {\n    run(id: $id) {\n      id\n      stage\n      text\n      error { code stage retryable }\n      extraction { entities model attempts usage { totalTokens } }\n      specialization { isValid reason nextSteps }\n      events { seq stage }\n      usage { totalTokens }\n    }\n  }\n": types.ReadDocument,
     "\n  mutation Resume($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n": types.ResumeDocument,
+    "\n  mutation CreateShared($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": types.CreateSharedDocument,
+    "\n  mutation ResumeShared($id: ID!) {\n    resumeRun(id: $id) { stage specialization { isValid } }\n  }\n": types.ResumeSharedDocument,
     "\n  mutation OrchestrateFull($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code message stage retryable }\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n": types.OrchestrateFullDocument,
     "\n  mutation ResumeFull($id: ID!) {\n    resumeRun(id: $id) {\n      id\n      stage\n      error { code }\n      extraction { entities attempts }\n      specialization { isValid attempts }\n      events { stage attempt message error { code } }\n    }\n  }\n": types.ResumeFullDocument,
     "\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n": types.ReadFailedDocument,
@@ -130,6 +134,14 @@ export function graphql(source: "\n  query Read($id: ID!) {\n    run(id: $id) {\
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation Resume($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n"): (typeof documents)["\n  mutation Resume($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateShared($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"): (typeof documents)["\n  mutation CreateShared($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeShared($id: ID!) {\n    resumeRun(id: $id) { stage specialization { isValid } }\n  }\n"): (typeof documents)["\n  mutation ResumeShared($id: ID!) {\n    resumeRun(id: $id) { stage specialization { isValid } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
