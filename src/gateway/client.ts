@@ -1,12 +1,20 @@
 import type { Dispatcher } from 'undici';
 import { type Logger, scrubSecrets } from '../logger.js';
 import { AttemptDeadline, sleep } from './abort.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
 import { GatewayError } from './errors.js';
 import { type HttpAnswer, post } from './http.js';
 import type { ConcurrencyLimiter } from './limiter.js';
 import { backoffDelayMs, errorForStatus, serverRetryDelayMs } from './retry-policy.js';
 import { describeNetworkError, type TokenSource } from './token-provider.js';
-import { DEFAULT_MODEL_OPTIONS, type Gateway, type ModelAnswer, type ModelCall, type ModelOptions } from './types.js';
+import {
+  DEFAULT_MODEL_OPTIONS,
+  type Gateway,
+  type ModelAnswer,
+  type ModelCall,
+  type ModelOptions,
+  type TokenUsage,
+} from './types.js';
 import type { WireFormat } from './wire/wire-format.js';
 
 export interface GatewayClientOptions {
@@ -22,6 +30,8 @@ export interface GatewayClientOptions {
   secrets?: readonly (string | undefined)[];
   random?: () => number;
   now?: () => number;
+  /** fails calls to a model fast while it keeps failing */
+  breaker?: CircuitBreaker;
   /** observes every attempt (metrics); never throws into the call */
   onAttemptEnd?: (e: AttemptRecord) => void;
 }
@@ -34,6 +44,8 @@ export interface AttemptRecord {
   correlationId: string | null;
   /** set when another attempt follows */
   retry?: { reason: string; waitMs: number };
+  /** tokens billed, on a successful attempt */
+  usage?: TokenUsage;
 }
 
 type Outcome = { ok: true; answer: Omit<ModelAnswer, 'attempts' | 'latencyMs'> } | { ok: false; error: GatewayError };
@@ -64,12 +76,20 @@ export class GatewayClient implements Gateway {
     call.onAttempt?.({ attempt: 1 });
 
     for (;;) {
+      const admitted = this.o.breaker?.admit(call.modelId) ?? { ok: true };
+      if (!admitted.ok) throw circuitOpen(call.modelId, admitted.retryInMs, attempt);
       attempt++;
       const attemptStarted = this.now();
-      const { outcome, token } = await this.attempt(call, body);
+      const { outcome, token } = await this.guarded(call, body);
       const latencyMs = this.now() - attemptStarted;
       if (outcome.ok) {
-        this.record(call, { attempt, status: 200, latencyMs, correlationId: outcome.answer.correlationId });
+        this.record(call, {
+          attempt,
+          status: 200,
+          latencyMs,
+          correlationId: outcome.answer.correlationId,
+          usage: outcome.answer.usage,
+        });
         return { ...outcome.answer, attempts: attempt, latencyMs: this.now() - started };
       }
 
@@ -103,6 +123,25 @@ export class GatewayClient implements Gateway {
     await this.o.dispatcher.close();
   }
 
+  /** One attempt, its outcome told to the circuit breaker. */
+  private async guarded(call: ModelCall, body: string): Promise<{ outcome: Outcome; token?: string }> {
+    const breaker = this.o.breaker;
+    let result: { outcome: Outcome; token?: string };
+    try {
+      result = await this.attempt(call, body);
+    } catch (err) {
+      breaker?.abandoned(call.modelId);
+      throw err;
+    }
+    const { outcome } = result;
+    if (outcome.ok) breaker?.succeeded(call.modelId);
+    else if (outcome.error.retryable) breaker?.failed(call.modelId);
+    else if (outcome.error.status === 401 || outcome.error.status === undefined) breaker?.abandoned(call.modelId);
+    // any other answer, even a 4xx, shows the model endpoint is up
+    else breaker?.succeeded(call.modelId);
+    return result;
+  }
+
   private async attempt(call: ModelCall, body: string): Promise<{ outcome: Outcome; token?: string }> {
     const release = await this.o.limiter.acquire(call.signal);
     const deadline = new AttemptDeadline(call.signal, this.o.timeoutMs);
@@ -110,7 +149,7 @@ export class GatewayClient implements Gateway {
     try {
       if (this.o.wire.auth === 'bearer-token') token = await this.o.tokens?.get(deadline.signal);
       const answer = await post(this.o.dispatcher, this.o.wire.url, this.o.wire.headers(token), body, deadline.signal);
-      return { outcome: this.interpret(call.modelId, answer), token };
+      return { outcome: this.interpret(call.modelId, answer, token), token };
     } catch (err) {
       // the caller's cancellation is not a gateway failure: it ends the call as it is
       if (call.signal?.aborted) throw call.signal.reason ?? err;
@@ -137,7 +176,7 @@ export class GatewayClient implements Gateway {
     }
   }
 
-  private interpret(modelId: string, answer: HttpAnswer): Outcome {
+  private interpret(modelId: string, answer: HttpAnswer, token: string | undefined): Outcome {
     const correlationId = answer.header('inin-correlation-id') ?? null;
     if (answer.status >= 200 && answer.status < 300) {
       let parsed: ReturnType<WireFormat['parse']>;
@@ -164,7 +203,19 @@ export class GatewayClient implements Gateway {
       );
       return { ok: false, error };
     }
-    const detail = scrubSecrets(bodyDetail(answer.text), this.o.secrets ?? []);
+    if (answer.status === 401 && this.o.wire.auth === 'static') {
+      // no token to refresh: the static key itself was refused
+      const error = new GatewayError(
+        'GATEWAY_AUTH_FAILED',
+        'The LLM gateway refused the API key (HTTP 401). Check OPENAI_API_KEY.',
+        { retryable: false, status: 401, correlationId },
+      );
+      return { ok: false, error };
+    }
+    // a gateway may echo the bearer token it was sent, with or without "Bearer ";
+    // scrubbed before the excerpt is cut too, so a secret cut in two cannot leave half behind
+    const secrets = [...(this.o.secrets ?? []), token];
+    const detail = scrubSecrets(bodyDetail(scrubSecrets(answer.text, secrets)), secrets);
     return {
       ok: false,
       error: errorForStatus(answer.status, modelId, detail, {
@@ -192,6 +243,14 @@ export class GatewayClient implements Gateway {
       // observers must not break calls
     }
   }
+}
+
+function circuitOpen(modelId: string, retryInMs: number, attemptsMade: number): GatewayError {
+  return new GatewayError(
+    'GATEWAY_UNAVAILABLE',
+    `Calls to model "${modelId}" are failing fast: it kept failing, so its circuit is open; the next probe goes out in ${Math.ceil(retryInMs / 1000)} s.`,
+    { retryable: true, attempts: attemptsMade },
+  );
 }
 
 function describeFailure(error: GatewayError): string {

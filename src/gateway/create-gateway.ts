@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
 import { type AttemptRecord, GatewayClient } from './client.js';
 import { createDispatcher } from './http.js';
 import { ConcurrencyLimiter } from './limiter.js';
@@ -11,6 +12,7 @@ import { openaiWireFormat } from './wire/openai.js';
 
 export interface GatewayDeps {
   logger: Logger;
+  breaker?: CircuitBreaker;
   dispatcher?: Dispatcher;
   random?: () => number;
   onAttemptEnd?: (e: AttemptRecord) => void;
@@ -38,6 +40,7 @@ export function createGateway(gw: Config['gateway'], deps: GatewayDeps): Gateway
     maxAttempts: gw.maxAttempts,
     random: deps.random,
     onAttemptEnd: deps.onAttemptEnd,
+    breaker: deps.breaker,
   };
   if (gw.mode === 'openai') {
     if (!gw.openaiBaseUrl) throw new Error('openai mode needs OPENAI_BASE_URL');

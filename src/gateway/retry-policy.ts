@@ -33,7 +33,8 @@ export function serverRetryDelayMs(
     const retryAfter = header('retry-after')?.trim();
     if (retryAfter) {
       if (/^\d+(\.\d+)?$/.test(retryAfter)) ms = Number.parseFloat(retryAfter) * 1000;
-      else {
+      // every HTTP-date form has an hh:mm:ss; without it Date.parse takes junk ("-3") for a past date
+      else if (/\d{2}:\d{2}:\d{2}/.test(retryAfter)) {
         const at = Date.parse(retryAfter);
         if (!Number.isNaN(at)) ms = Math.max(0, at - now);
       }

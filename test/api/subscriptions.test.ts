@@ -98,7 +98,8 @@ describe('pipelineProgress: history first, then live, no gap, no duplicate, then
     const res = await subscribeSse(server.url, print(Progress), { runId: '00000000-0000-4000-8000-000000000000' });
     const all = [];
     for await (const e of sseEvents(res)) all.push(e);
-    const errors = (all[0]?.data as { errors?: Array<{ extensions?: { code?: string } }> }).errors;
+    const first = all[0]?.data as { errors?: Array<{ extensions?: { code?: string } }> } | undefined;
+    const errors = first?.errors;
     expect(errors?.[0]?.extensions?.code).toBe('RUN_NOT_FOUND');
     expect(all.at(-1)?.event).toBe('complete');
   });

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, sha256Hex } from '../src/config.js';
+
+/** CONTRACT.md "Configuration (environment)": defaults, mode inference, and one line naming a bad variable. */
+
+const GENESYS = {
+  GENESYS_CLIENT_ID: 'client-id',
+  GENESYS_CLIENT_SECRET: 'super-s3cret-value',
+  PRIMARY_MODEL_ID: 'extractor-model',
+  SECONDARY_MODEL_ID: 'specialist-model',
+};
+
+/** The ConfigError that `loadConfig(env)` throws; fails the test if it parses. */
+function configError(env: Record<string, string>): ConfigError {
+  let thrown: unknown;
+  try {
+    loadConfig(env);
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown, `loadConfig should refuse ${JSON.stringify(env)}`).toBeInstanceOf(ConfigError);
+  return thrown as ConfigError;
+}
+
+describe('an empty environment', () => {
+  it('gives the defaults of CONTRACT.md, in simulated mode', () => {
+    const c = loadConfig({});
+
+    expect(c.gateway).toEqual({
+      mode: 'simulated',
+      genesysEnv: 'mypurecloud.com',
+      loginBaseUrl: 'https://login.mypurecloud.com',
+      apiBaseUrl: 'https://api.mypurecloud.com',
+      clientId: undefined,
+      clientSecret: undefined,
+      openaiBaseUrl: undefined,
+      openaiApiKey: undefined,
+      timeoutMs: 30_000,
+      maxAttempts: 3,
+      maxConcurrency: 32,
+    });
+    expect(c.models).toEqual({ primary: 'sim-extractor', secondary: 'sim-specialist' });
+    expect(c.maxInputChars).toBe(16_000);
+    expect(c.port).toBe(4000);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.sqlitePath).toBe('./data/runs.sqlite');
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.runRetentionDays).toBe(30);
+    expect(c.apiKeys).toEqual([]);
+    expect(c.apiKeysFile).toBeUndefined();
+    expect(c.rateLimitPerMinute).toBeUndefined();
+    expect(c.shutdownGraceMs).toBe(25_000);
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('treats blank values as unset', () => {
+    const c = loadConfig({ GATEWAY_TIMEOUT_MS: '', PORT: '  ', GENESYS_CLIENT_ID: '', LOG_LEVEL: '' });
+
+    expect(c.gateway.timeoutMs).toBe(30_000);
+    expect(c.port).toBe(4000);
+    expect(c.gateway.mode).toBe('simulated');
+    expect(c.logLevel).toBe('info');
+  });
+});
+
+describe('values given', () => {
+  it('are parsed into the config', () => {
+    const c = loadConfig({
+      ...GENESYS,
+      GATEWAY_TIMEOUT_MS: '150',
+      GATEWAY_MAX_ATTEMPTS: '5',
+      GATEWAY_MAX_CONCURRENCY: '4',
+      MAX_INPUT_CHARS: '100',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SQLITE_PATH: ':memory:',
+      REDIS_URL: 'redis://localhost:6379',
+      RUN_RETENTION_DAYS: '7',
+      RATE_LIMIT_PER_MINUTE: '60',
+      SHUTDOWN_GRACE_MS: '1000',
+      LOG_LEVEL: 'DEBUG',
+    });
+
+    expect(c.gateway).toMatchObject({ timeoutMs: 150, maxAttempts: 5, maxConcurrency: 4 });
+    expect(c.models).toEqual({ primary: 'extractor-model', secondary: 'specialist-model' });
+    expect(c).toMatchObject({
+      maxInputChars: 100,
+      port: 0,
+      host: '127.0.0.1',
+      sqlitePath: ':memory:',
+      redisUrl: 'redis://localhost:6379',
+      runRetentionDays: 7,
+      rateLimitPerMinute: 60,
+      shutdownGraceMs: 1000,
+      logLevel: 'debug',
+    });
+  });
+
+  it('API_KEYS: name:role:key entries, hashed, the key never kept', () => {
+    const c = loadConfig({ API_KEYS: 'desk:orchestrate:k3y-one, dash:read:k3y:with:colons' });
+
+    expect(c.apiKeys).toEqual([
+      { name: 'desk', role: 'orchestrate', sha256: sha256Hex('k3y-one') },
+      { name: 'dash', role: 'read', sha256: sha256Hex('k3y:with:colons') },
+    ]);
+    expect(JSON.stringify(c)).not.toContain('k3y-one');
+  });
+});
+
+describe('the gateway mode', () => {
+  it('is genesys when GENESYS_CLIENT_ID is set', () => {
+    const c = loadConfig(GENESYS);
+
+    expect(c.gateway.mode).toBe('genesys');
+    expect(c.gateway.clientId).toBe('client-id');
+    expect(c.gateway.clientSecret).toBe('super-s3cret-value');
+  });
+
+  it('is simulated when GENESYS_CLIENT_ID is not set', () => {
+    expect(loadConfig({ GENESYS_CLIENT_SECRET: 'x' }).gateway.mode).toBe('simulated');
+  });
+
+  it('is what GATEWAY_MODE says when set', () => {
+    expect(loadConfig({ ...GENESYS, GATEWAY_MODE: 'simulated' }).gateway.mode).toBe('simulated');
+    const openai = loadConfig({
+      GATEWAY_MODE: 'openai',
+      OPENAI_BASE_URL: 'http://localhost:11434/v1/',
+      PRIMARY_MODEL_ID: 'a',
+      SECONDARY_MODEL_ID: 'b',
+    });
+    expect(openai.gateway.mode).toBe('openai');
+    expect(openai.gateway.openaiBaseUrl, 'the trailing slash is dropped').toBe('http://localhost:11434/v1');
+    expect(openai.gateway.openaiApiKey, 'a local gateway may take no key').toBeUndefined();
+  });
+});
+
+describe('GENESYS_ENV', () => {
+  it('mypurecloud.ie gives https://login.mypurecloud.ie and https://api.mypurecloud.ie', () => {
+    const c = loadConfig({ ...GENESYS, GENESYS_ENV: 'mypurecloud.ie' });
+
+    expect(c.gateway.loginBaseUrl).toBe('https://login.mypurecloud.ie');
+    expect(c.gateway.apiBaseUrl).toBe('https://api.mypurecloud.ie');
+  });
+
+  it('is overridden by GENESYS_LOGIN_BASE_URL and GENESYS_API_BASE_URL, trailing slashes dropped', () => {
+    const c = loadConfig({
+      ...GENESYS,
+      GENESYS_ENV: 'usw2.pure.cloud',
+      GENESYS_LOGIN_BASE_URL: 'http://127.0.0.1:4010/',
+      GENESYS_API_BASE_URL: 'http://127.0.0.1:4011',
+    });
+
+    expect(c.gateway.loginBaseUrl).toBe('http://127.0.0.1:4010');
+    expect(c.gateway.apiBaseUrl).toBe('http://127.0.0.1:4011');
+  });
+});
+
+describe('a wrong or missing value', () => {
+  it.each([
+    [{ GATEWAY_TIMEOUT_MS: 'abc' }, 'GATEWAY_TIMEOUT_MS'],
+    [{ GATEWAY_TIMEOUT_MS: '1.5' }, 'GATEWAY_TIMEOUT_MS'],
+    [{ GATEWAY_MAX_ATTEMPTS: '0' }, 'GATEWAY_MAX_ATTEMPTS'],
+    [{ GATEWAY_MAX_CONCURRENCY: '-1' }, 'GATEWAY_MAX_CONCURRENCY'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ GATEWAY_MODE: 'foo' }, 'GATEWAY_MODE'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ GENESYS_ENV: 'not a domain' }, 'GENESYS_ENV'],
+    [{ GENESYS_LOGIN_BASE_URL: 'ftp://login.example.com' }, 'GENESYS_LOGIN_BASE_URL'],
+    [{ REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL'],
+    [{ GENESYS_CLIENT_ID: 'client-id', PRIMARY_MODEL_ID: 'a', SECONDARY_MODEL_ID: 'b' }, 'GENESYS_CLIENT_SECRET'],
+    [{ GATEWAY_MODE: 'genesys', GENESYS_CLIENT_SECRET: 'x' }, 'GENESYS_CLIENT_ID'],
+    [{ GATEWAY_MODE: 'openai', PRIMARY_MODEL_ID: 'a', SECONDARY_MODEL_ID: 'b' }, 'OPENAI_BASE_URL'],
+    [{ ...GENESYS, PRIMARY_MODEL_ID: '' }, 'PRIMARY_MODEL_ID'],
+    [{ ...GENESYS, SECONDARY_MODEL_ID: '' }, 'SECONDARY_MODEL_ID'],
+    [{ API_KEYS: 'desk:admin:k3y-one' }, 'API_KEYS'],
+    [{ API_KEYS: 'desk:orchestrate' }, 'API_KEYS'],
+  ])('%j stops start-up with one line naming %s', (env, variable) => {
+    const error = configError(env);
+
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `), error.message).toBe(true);
+    expect(error.message, 'one line').not.toMatch(/\n/);
+  });
+});
+
+describe('a config error', () => {
+  it('never repeats a secret’s value', () => {
+    const secrets = {
+      GENESYS_CLIENT_SECRET: 'super-s3cret-value',
+      OPENAI_API_KEY: 'sk-s3cret-openai',
+    };
+    const errors = [
+      configError({ ...GENESYS, ...secrets, GATEWAY_TIMEOUT_MS: 'abc' }),
+      configError({ ...GENESYS, ...secrets, GATEWAY_MODE: 'super-s3cret-value' }),
+      configError({ ...secrets, GATEWAY_MODE: 'openai', PRIMARY_MODEL_ID: 'a', SECONDARY_MODEL_ID: 'b' }),
+      configError({ API_KEYS: 'desk:orchestrate:fine-k3y,leak:admin:k3y-in-a-bad-entry' }),
+      configError({ REDIS_URL: 'http://user:r3dis-passw0rd@localhost:6379' }),
+      configError({ OPENAI_BASE_URL: 'not a url sk-s3cret-openai', GATEWAY_MODE: 'openai' }),
+    ];
+
+    for (const error of errors) {
+      for (const secret of [
+        'super-s3cret-value',
+        'sk-s3cret-openai',
+        'fine-k3y',
+        'k3y-in-a-bad-entry',
+        'r3dis-passw0rd',
+      ]) {
+        expect(error.message, `the message "${error.message}" holds a secret`).not.toContain(secret);
+      }
+    }
+    expect(errors[3]?.message, 'the bad entry is named by its position').toMatch(/entry 2/);
+  });
+});
