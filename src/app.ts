@@ -5,6 +5,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import {
   createYoga,
@@ -13,11 +14,16 @@ import {
   useReadinessCheck,
   type YogaServerInstance,
 } from 'graphql-yoga';
+import { KeyRing } from './access/key-ring.js';
+import { RateLimiter } from './access/rate-limiter.js';
 import type { Config } from './config.js';
 import { type Context, createContext } from './context.js';
 import { GRAPHIQL_TABS } from './http/graphiql-examples.js';
 import { createMaskError } from './http/mask-error.js';
+import { useAccess } from './http/use-access.js';
 import { useBodyLimit } from './http/use-body-limit.js';
+import { useDrainGate } from './http/use-drain-gate.js';
+import { useMetrics } from './http/use-metrics-endpoint.js';
 import { useRequestLog } from './http/use-request-log.js';
 import { useRestOrchestrate } from './http/use-rest-orchestrate.js';
 import { createRuntime, type Runtime, type RuntimeDeps } from './runtime.js';
@@ -34,11 +40,17 @@ export const OPERATION_LIMITS = {
 } as const;
 
 export interface App {
+  /** API keys, for the WebSocket server's connectionParams */
+  keys: KeyRing;
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   runtime: Runtime;
   /** 'ready' once start-up recovery ran; 'draining' after a shutdown began */
   state: 'starting' | 'ready' | 'draining';
-  /** stops taking work, lets stages in flight finish (up to the grace), closes everything */
+  /** stops taking work (/ready turns 503), lets stages in flight finish within the grace; still serves probes */
+  drain(graceMs?: number): Promise<void>;
+  /** closes the store, the bus and the gateway: after drain, once the listener is closed */
+  close(): Promise<void>;
+  /** drain, then close */
   shutdown(graceMs?: number): Promise<void>;
   retention?: ReturnType<typeof startRetention>;
 }
@@ -53,51 +65,79 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
 
   const stopTimers: Array<() => void> = [];
   const app: App = {
+    keys: new KeyRing(config.apiKeys),
     state: 'starting',
     runtime,
     yoga: undefined as unknown as App['yoga'],
-    async shutdown(graceMs = config.shutdownGraceMs) {
+    async drain(graceMs = config.shutdownGraceMs) {
       app.state = 'draining';
       app.retention?.stop();
       for (const stop of stopTimers) stop();
       await orchestrator.drain(graceMs);
+    },
+    async close() {
       await runtime.close();
     },
+    async shutdown(graceMs) {
+      await app.drain(graceMs);
+      await app.close();
+    },
   };
+
+  const { metrics } = runtime;
+  const keys = app.keys;
+  if (keys.isOpen) {
+    logger.warn(
+      'NO API KEYS CONFIGURED: the server is open to anyone who can reach it. Set API_KEYS or API_KEYS_FILE.',
+    );
+  }
+  const limitRejected = { onReject: [() => metrics.operationRejected('operation_limits')] };
 
   const plugins: Plugin[] = [
     // 1. the request log line sees every request, whatever ends it
     useRequestLog(logger.child({ component: 'http' })),
-    // 2. refuse oversized bodies before anything reads them
-    useBodyLimit(OPERATION_LIMITS.maxBodyBytes),
+    // 2. /metrics for Prometheus (unauthenticated, like /health and /ready: keep it off the public edge)
+    useMetrics(metrics),
     // 3. readiness for load balancers (/health, always 200 while alive, is Yoga's own)
     useReadinessCheck({
       endpoint: '/ready',
       check: async ({ fetchAPI }) => {
         const json = (status: number, body: unknown) =>
           new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-        if (app.state !== 'ready') return json(503, { status: app.state });
+        const circuits = runtime.breaker.states();
+        if (app.state !== 'ready') return json(503, { status: app.state, circuits });
         try {
           await runtime.store.ping();
         } catch {
-          return json(503, { status: 'store unavailable' });
+          return json(503, { status: 'store unavailable', circuits });
         }
-        return json(200, { status: 'ready' });
+        return json(200, { status: 'ready', circuits });
       },
     }),
-    // 4. the REST route shares the orchestrator, outside GraphQL
+    // 4. once draining, new operations go elsewhere
+    useDrainGate(() => app.state === 'draining', metrics),
+    // 5. refuse oversized bodies before anything reads them
+    useBodyLimit(OPERATION_LIMITS.maxBodyBytes, () => metrics.operationRejected('body_too_large')),
+    // 6. who is calling, what their role allows, and their rate limit
+    useAccess({
+      keys,
+      limiter: config.rateLimitPerMinute ? new RateLimiter(config.rateLimitPerMinute) : undefined,
+      metrics,
+    }),
+    // 7. the REST route shares the orchestrator, outside GraphQL
     useRestOrchestrate(orchestrator, logger),
-    // 5. a browser form cannot post a mutation on a visitor's behalf
+    // 8. a browser form cannot post a mutation on a visitor's behalf
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'x-requested-with'] }),
-    // 6. operation limits, checked at validation, before any resolver runs
-    maxDepthPlugin({ n: OPERATION_LIMITS.maxDepth, exposeLimits: true }),
-    maxAliasesPlugin({ n: OPERATION_LIMITS.maxAliases, exposeLimits: true }),
-    maxTokensPlugin({ n: OPERATION_LIMITS.maxTokens, exposeLimits: true }),
-    costLimitPlugin({ maxCost: OPERATION_LIMITS.maxCost, exposeLimits: true }),
+    // 9. operation limits, checked at validation, before any resolver runs
+    maxDepthPlugin({ n: OPERATION_LIMITS.maxDepth, exposeLimits: true, ...limitRejected }),
+    maxAliasesPlugin({ n: OPERATION_LIMITS.maxAliases, exposeLimits: true, ...limitRejected }),
+    maxTokensPlugin({ n: OPERATION_LIMITS.maxTokens, exposeLimits: true, ...limitRejected }),
+    costLimitPlugin({ maxCost: OPERATION_LIMITS.maxCost, exposeLimits: true, ...limitRejected }),
     blockFieldSuggestionsPlugin(),
-    // 7. incremental delivery: @defer on specialization sends extraction first
+    ...(config.introspection ? [] : [useDisableIntrospection() as Plugin]),
+    // 10. incremental delivery: @defer on specialization sends extraction first
     useDeferStream(),
-    // 8. a client that goes away stops resolvers that have not started (calls under way go on)
+    // 11. a client that goes away stops resolvers that have not started (calls under way go on)
     useExecutionCancellation(),
   ];
 
@@ -106,7 +146,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     context: (initial) => createContext(orchestrator, initial),
     plugins,
     maskedErrors: { maskError: createMaskError(logger) },
-    graphiql: { title: 'genesys-llm-orchestrator', defaultTabs: GRAPHIQL_TABS },
+    graphiql: config.graphiql ? { title: 'genesys-llm-orchestrator', defaultTabs: GRAPHIQL_TABS } : false,
     // GraphiQL served from this package, not a CDN: it works on a closed network
     renderGraphiQL,
     logging: false,

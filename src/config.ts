@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -44,6 +45,10 @@ export interface Config {
   shutdownGraceMs: number;
   logLevel: LogLevel;
   nodeEnv: string;
+  graphiql: boolean;
+  introspection: boolean;
+  breaker: { failureThreshold: number; cooldownMs: number };
+  otlpEndpoint?: string;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +76,13 @@ const url = z.preprocess(
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
 );
+
+const boolish = z.preprocess(
+  (v) => (typeof v === 'string' ? v.trim().toLowerCase() || undefined : v),
+  z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).optional(),
+);
+const isTrue = (v: string | undefined, fallback: boolean) =>
+  v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v);
 
 const envSchema = z.object({
   GENESYS_ENV: z.preprocess(
@@ -113,6 +125,11 @@ const envSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   NODE_ENV: z.preprocess(blankToUndefined, z.string().default('development')),
+  GRAPHIQL: boolish,
+  INTROSPECTION: boolish,
+  BREAKER_FAILURE_THRESHOLD: int(1, 1000, 5),
+  BREAKER_COOLDOWN_MS: int(100, 3_600_000, 30_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url,
 });
 
 type Env = Record<string, string | undefined>;
@@ -133,6 +150,32 @@ export function parseApiKeys(raw: string | undefined, hash: (key: string) => str
       }
       return { name, role, sha256: hash(key) };
     });
+}
+
+const apiKeysFileSchema = z
+  .array(
+    z.object({
+      name: z.string().min(1),
+      role: z.enum(['orchestrate', 'read']),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be a hex sha256'),
+    }),
+  )
+  .min(1, 'must list at least one key');
+
+/** `API_KEYS_FILE`: a JSON array of `{name, role, sha256}`, so no plain key sits on disk. */
+function readApiKeysFile(path: string): ApiKeyEntry[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('API_KEYS_FILE', `cannot read ${path} as JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  const parsed = apiKeysFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError('API_KEYS_FILE', `${issue?.path.join('.') || 'file'} ${issue?.message ?? 'is invalid'}`);
+  }
+  return parsed.data.map((k) => ({ ...k, sha256: k.sha256.toLowerCase() }));
 }
 
 /**
@@ -186,12 +229,17 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     sqlitePath: e.SQLITE_PATH,
     redisUrl: e.REDIS_URL,
     runRetentionDays: e.RUN_RETENTION_DAYS,
-    apiKeys: parseApiKeys(e.API_KEYS, hash),
+    apiKeys: e.API_KEYS_FILE ? readApiKeysFile(e.API_KEYS_FILE) : parseApiKeys(e.API_KEYS, hash),
     apiKeysFile: e.API_KEYS_FILE,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     nodeEnv: e.NODE_ENV,
+    // a production server does not advertise its schema unless asked to
+    graphiql: isTrue(e.GRAPHIQL, e.NODE_ENV !== 'production'),
+    introspection: isTrue(e.INTROSPECTION, e.NODE_ENV !== 'production'),
+    breaker: { failureThreshold: e.BREAKER_FAILURE_THRESHOLD, cooldownMs: e.BREAKER_COOLDOWN_MS },
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }
 

@@ -1,14 +1,18 @@
 import type { Config } from './config.js';
 import { type EventBus, EventTargetBus } from './events/event-bus.js';
+import { RedisEventBus } from './events/redis-bus.js';
+import { CircuitBreaker } from './gateway/circuit-breaker.js';
 import type { AttemptRecord } from './gateway/client.js';
 import { createGateway } from './gateway/create-gateway.js';
 import type { ConcurrencyLimiter } from './gateway/limiter.js';
 import type { TokenProvider } from './gateway/token-provider.js';
 import type { Gateway } from './gateway/types.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './observability/metrics.js';
 import { Orchestrator } from './pipeline/orchestrator.js';
 import type { StageName } from './pipeline/types.js';
 import { type Simulator, startSimulator } from './simulator/server.js';
+import { RedisRunStore } from './store/redis-store.js';
 import type { RunStore } from './store/run-store.js';
 import { SqliteRunStore } from './store/sqlite-store.js';
 
@@ -22,6 +26,7 @@ export interface RuntimeDeps {
   /** the backoff's jitter source (tests pass () => 0 for instant retries) */
   random?: () => number;
   leaseTtlMs?: number;
+  metrics?: Metrics;
   onAttemptEnd?: (e: AttemptRecord) => void;
   onStageEnd?: (stage: StageName, outcome: 'ok' | 'failed', seconds: number) => void;
   onRunEnd?: (stage: 'COMPLETE' | 'FAILED') => void;
@@ -37,6 +42,8 @@ export interface Runtime {
   gateway: Gateway;
   limiter?: ConcurrencyLimiter;
   tokens?: TokenProvider;
+  breaker: CircuitBreaker;
+  metrics: Metrics;
   /** the in-process simulator, in simulated mode */
   simulator?: Simulator;
   close(): Promise<void>;
@@ -63,11 +70,37 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     };
     logger.info({ url: simulator.url }, 'simulated gateway started: no credentials set, models are simulated');
   }
+  const metrics = deps.metrics ?? new Metrics();
+  const breaker = new CircuitBreaker(config.breaker);
   const built = deps.gateway
     ? { gateway: deps.gateway, limiter: undefined, tokens: undefined }
-    : createGateway(gatewayConfig, { logger, random: deps.random, onAttemptEnd: deps.onAttemptEnd });
-  const store = deps.store ?? new SqliteRunStore(config.sqlitePath);
-  const bus = deps.bus ?? new EventTargetBus();
+    : createGateway(gatewayConfig, {
+        logger,
+        random: deps.random,
+        breaker,
+        onAttemptEnd: (e) => {
+          metrics.attemptEnded(e);
+          deps.onAttemptEnd?.(e);
+        },
+      });
+  const limiter = built.limiter;
+  metrics.attach({
+    inflight: () => limiter?.inFlight ?? 0,
+    queued: () => limiter?.waiting ?? 0,
+    circuits: () => breaker.states(),
+  });
+  const { redisUrl } = config;
+  const store =
+    deps.store ??
+    (redisUrl
+      ? new RedisRunStore(redisUrl, { retentionDays: config.runRetentionDays, logger })
+      : new SqliteRunStore(config.sqlitePath));
+  const bus = deps.bus ?? (redisUrl ? new RedisEventBus(redisUrl, { logger }) : new EventTargetBus());
+  if (!deps.store) {
+    // the host only: a URL may carry a password
+    const where = redisUrl ? { redis: new URL(redisUrl).host } : { sqlite: config.sqlitePath };
+    logger.info({ store: redisUrl ? 'redis' : 'sqlite', ...where }, 'run store');
+  }
   const orchestrator = new Orchestrator({
     store,
     bus,
@@ -77,8 +110,14 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     maxInputChars: config.maxInputChars,
     now: deps.now,
     leaseTtlMs: deps.leaseTtlMs,
-    onStageEnd: deps.onStageEnd,
-    onRunEnd: deps.onRunEnd,
+    onStageEnd: (stage, outcome, seconds) => {
+      metrics.stageEnded(stage, outcome, seconds);
+      deps.onStageEnd?.(stage, outcome, seconds);
+    },
+    onRunEnd: (stage) => {
+      metrics.runEnded(stage);
+      deps.onRunEnd?.(stage);
+    },
   });
   return {
     config,
@@ -89,6 +128,8 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     gateway: built.gateway,
     limiter: built.limiter,
     tokens: built.tokens,
+    breaker,
+    metrics,
     simulator,
     async close() {
       await bus.close();

@@ -5,6 +5,9 @@ import { type App, createApp } from './app.js';
 import { loadConfigOrExit } from './config.js';
 import { attachWebSocket } from './http/websocket.js';
 
+/** After a drain, how long responses in progress get before their connections are cut. */
+const RESPONSE_FLUSH_MS = 3000;
+
 export interface RunningServer {
   url: string;
   server: Server;
@@ -28,11 +31,23 @@ export async function startServer(app: App, host: string, port: number): Promise
     url: `http://${shownHost}:${address.port}`,
     server,
     async close(graceMs) {
-      server.close();
-      await app.shutdown(graceMs);
+      // keep listening while draining, so load balancers can read /ready's 503
+      await app.drain(graceMs);
       for (const client of wss.clients) client.close(1001, 'server shutting down');
       wss.close();
-      server.closeAllConnections();
+      // answers of the stages that just finished are still being written: let them go out
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), RESPONSE_FLUSH_MS);
+        // keep-alive sockets turn idle as their last answers go out: close each as it does
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearTimeout(force);
+          clearInterval(idle);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await app.close();
     },
   };
 }

@@ -4,11 +4,12 @@ import type { Plugin } from 'graphql-yoga';
  * Refuses a request whose declared body is larger than `maxBytes` with 413,
  * before anything reads it.
  */
-export function useBodyLimit(maxBytes: number): Plugin {
+export function useBodyLimit(maxBytes: number, onRefused: () => void = () => {}): Plugin {
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       const length = Number(request.headers.get('content-length') ?? '0');
       if (length > maxBytes) {
+        onRefused();
         endResponse(
           new fetchAPI.Response(
             JSON.stringify({

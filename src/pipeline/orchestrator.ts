@@ -54,8 +54,8 @@ export class Orchestrator {
   /** aborted only when a shutdown's grace runs out: model calls outlive the requests that started them */
   private readonly lifetime = new AbortController();
   private draining = false;
-  /** resolves when a drain begins: waits on other holders end then */
-  private readonly stopping: Promise<void>;
+  /** resolves when a drain begins: waits on other holders and open subscriptions end then */
+  readonly stopping: Promise<void>;
   private stop: () => void = () => {};
   /** this process's name on leases */
   readonly instanceId = randomUUID();

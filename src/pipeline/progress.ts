@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import type { EventQueue } from '../events/event-queue.js';
 import type { Orchestrator } from './orchestrator.js';
 import { type StageEvent, TERMINAL_STAGES } from './run.js';
 
@@ -21,7 +22,7 @@ export async function* pipelineProgress(orchestrator: Orchestrator, runId: strin
     if (last && TERMINAL_STAGES.has(last.stage)) return;
     const lastSeq = last?.seq ?? 0;
     let seen = lastSeq;
-    for await (const event of live) {
+    for await (const event of untilShutdown(live, orchestrator.stopping)) {
       if (event.seq <= seen) continue;
       seen = event.seq;
       yield event;
@@ -29,5 +30,37 @@ export async function* pipelineProgress(orchestrator: Orchestrator, runId: strin
     }
   } finally {
     live.close();
+  }
+}
+
+const SHUTDOWN: unique symbol = Symbol('shutdown');
+
+/** Every run's events, live, until the server shuts down. */
+export function allEvents(orchestrator: Orchestrator): AsyncGenerator<StageEvent> {
+  return untilShutdown(orchestrator.bus.subscribe('all'), orchestrator.stopping);
+}
+
+/**
+ * Passes events through until a shutdown begins, then ends the stream with a
+ * final SHUTTING_DOWN error, so a client knows to reconnect (to another
+ * instance) rather than wait on a silent stream. Closes the source either way.
+ */
+async function* untilShutdown(source: EventQueue<StageEvent>, stopping: Promise<void>): AsyncGenerator<StageEvent> {
+  const stopped = stopping.then((): typeof SHUTDOWN => SHUTDOWN);
+  try {
+    for (;;) {
+      const next = await Promise.race([source.next(), stopped]);
+      if (next === SHUTDOWN) {
+        throw new AppError(
+          'SHUTTING_DOWN',
+          'The server is shutting down; subscribe again to continue (history is replayed).',
+          true,
+        );
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    source.close();
   }
 }

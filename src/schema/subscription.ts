@@ -1,5 +1,5 @@
 import { parseRunId } from '../pipeline/input.js';
-import { pipelineProgress } from '../pipeline/progress.js';
+import { allEvents, pipelineProgress } from '../pipeline/progress.js';
 import { builder } from './builder.js';
 import { StageEventRef } from './stage-event.js';
 
@@ -15,7 +15,7 @@ builder.subscriptionType({
     pipelineEvents: t.field({
       type: StageEventRef,
       description: "Every run's events, live",
-      subscribe: (_, __, ctx) => ctx.orchestrator.bus.subscribe('all'),
+      subscribe: (_, __, ctx) => allEvents(ctx.orchestrator),
       resolve: (event) => event,
     }),
   }),

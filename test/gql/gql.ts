@@ -37,6 +37,15 @@ type Documents = {
     "\n  subscription AllEvents {\n    pipelineEvents { runId seq stage }\n  }\n": typeof types.AllEventsDocument,
     "\n  mutation StartEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id }\n  }\n": typeof types.StartEagerDocument,
     "\n  mutation StartLazy($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": typeof types.StartLazyDocument,
+    "\n  mutation CreateWithKey($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": typeof types.CreateWithKeyDocument,
+    "\n  query ListRunsWithKey {\n    runs(first: 1) { edges { node { id } } }\n  }\n": typeof types.ListRunsWithKeyDocument,
+    "\n  subscription WatchWithKey($runId: ID!) {\n    pipelineProgress(runId: $runId) { stage }\n  }\n": typeof types.WatchWithKeyDocument,
+    "\n  mutation BreakerRun($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": typeof types.BreakerRunDocument,
+    "\n  mutation MetricsRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": typeof types.MetricsRunDocument,
+    "\n  subscription MetricsWatch {\n    pipelineEvents { runId }\n  }\n": typeof types.MetricsWatchDocument,
+    "\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": typeof types.ShutdownExtractDocument,
+    "\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n": typeof types.ShutdownReadBackDocument,
+    "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n": typeof types.ShutdownWatchDocument,
 };
 const documents: Documents = {
     "\n  mutation OrchestrateInputCheck($input: OrchestrateInput!) {\n    orchestrate(input: $input) { id stage }\n  }\n": types.OrchestrateInputCheckDocument,
@@ -62,6 +71,15 @@ const documents: Documents = {
     "\n  subscription AllEvents {\n    pipelineEvents { runId seq stage }\n  }\n": types.AllEventsDocument,
     "\n  mutation StartEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id }\n  }\n": types.StartEagerDocument,
     "\n  mutation StartLazy($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": types.StartLazyDocument,
+    "\n  mutation CreateWithKey($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": types.CreateWithKeyDocument,
+    "\n  query ListRunsWithKey {\n    runs(first: 1) { edges { node { id } } }\n  }\n": types.ListRunsWithKeyDocument,
+    "\n  subscription WatchWithKey($runId: ID!) {\n    pipelineProgress(runId: $runId) { stage }\n  }\n": types.WatchWithKeyDocument,
+    "\n  mutation BreakerRun($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": types.BreakerRunDocument,
+    "\n  mutation MetricsRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": types.MetricsRunDocument,
+    "\n  subscription MetricsWatch {\n    pipelineEvents { runId }\n  }\n": types.MetricsWatchDocument,
+    "\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": types.ShutdownExtractDocument,
+    "\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n": types.ShutdownReadBackDocument,
+    "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n": types.ShutdownWatchDocument,
 };
 
 /**
@@ -170,6 +188,42 @@ export function graphql(source: "\n  mutation StartEager($text: String!) {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation StartLazy($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"): (typeof documents)["\n  mutation StartLazy($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateWithKey($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"): (typeof documents)["\n  mutation CreateWithKey($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ListRunsWithKey {\n    runs(first: 1) { edges { node { id } } }\n  }\n"): (typeof documents)["\n  query ListRunsWithKey {\n    runs(first: 1) { edges { node { id } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WatchWithKey($runId: ID!) {\n    pipelineProgress(runId: $runId) { stage }\n  }\n"): (typeof documents)["\n  subscription WatchWithKey($runId: ID!) {\n    pipelineProgress(runId: $runId) { stage }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BreakerRun($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n"): (typeof documents)["\n  mutation BreakerRun($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MetricsRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n"): (typeof documents)["\n  mutation MetricsRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MetricsWatch {\n    pipelineEvents { runId }\n  }\n"): (typeof documents)["\n  subscription MetricsWatch {\n    pipelineEvents { runId }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n"): (typeof documents)["\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n"): (typeof documents)["\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n"): (typeof documents)["\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,0 +1,129 @@
+import { GraphQLError, getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { type KeyRing, type Principal, presentedKey } from '../access/key-ring.js';
+import type { RateLimiter } from '../access/rate-limiter.js';
+import type { ErrorCode } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import { unifiedError } from '../pipeline/unified.js';
+import { REST_PATH } from './use-rest-orchestrate.js';
+
+const GRAPHQL_PATH = '/graphql';
+
+export interface Caller {
+  principal: Principal;
+  /** the rate limit's bucket: the key's name, or the client address on an open server */
+  bucket: string;
+}
+
+/**
+ * API keys, roles and the per-caller rate limit, for every transport:
+ * HTTP requests (GraphQL over JSON, SSE, multipart, and the REST route) are
+ * authenticated as they arrive; WebSocket connections bring their principal
+ * in the context (see websocket.ts). A `read` key may query and subscribe but
+ * not run a mutation; the rate limit counts GraphQL operations, not requests.
+ */
+export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Metrics }): Plugin {
+  const callers = new WeakMap<Request, Caller>();
+
+  const refuse = (code: ErrorCode, message: string, status: number, headers: Record<string, string> = {}) =>
+    new GraphQLError(message, { extensions: { code, http: { status, headers } } });
+
+  const check = (
+    context: Record<string, unknown>,
+    document: Parameters<typeof getOperationAST>[0],
+    name?: string | null,
+  ) => {
+    const caller = callerOf(context, callers);
+    if (!caller) return undefined; // not through a route we guard (e.g. an in-process execute)
+    const operation = getOperationAST(document, name)?.operation;
+    if (operation === 'mutation' && caller.principal.role !== 'orchestrate') {
+      o.metrics.operationRejected('forbidden');
+      return refuse(
+        'FORBIDDEN',
+        `The key "${caller.principal.name}" has the read role: it may query and subscribe, not run mutations.`,
+        403,
+      );
+    }
+    const taken = o.limiter?.take(caller.bucket);
+    if (taken && !taken.ok) {
+      o.metrics.operationRejected('rate_limited');
+      return refuse(
+        'RATE_LIMITED',
+        `Rate limit of ${o.limiter?.perMinute} operations a minute reached; retry in ${taken.retryAfterSeconds} s.`,
+        429,
+        {
+          'retry-after': String(taken.retryAfterSeconds),
+        },
+      );
+    }
+    return undefined;
+  };
+
+  return {
+    onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
+      const path = url.pathname;
+      if (path !== GRAPHQL_PATH && path !== REST_PATH) return;
+      // the GraphiQL page itself is static; the operations it sends carry the key like any other
+      if (request.method === 'GET' && request.headers.get('accept')?.includes('text/html')) return;
+      const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+        endResponse(
+          new fetchAPI.Response(JSON.stringify(body), {
+            status,
+            headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+          }),
+        );
+      const principal = o.keys.verify(presentedKey((h) => request.headers.get(h)));
+      if (!principal) {
+        o.metrics.operationRejected('unauthenticated');
+        const message = 'A valid API key is required: send Authorization: Bearer <key> or x-api-key.';
+        const body =
+          path === REST_PATH
+            ? unifiedError('UNAUTHENTICATED', message, null).body
+            : { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] };
+        return json(401, body, { 'www-authenticate': 'Bearer realm="genesys-llm-orchestrator"' });
+      }
+      const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket
+        ?.remoteAddress;
+      const caller = callerFor(o.keys, principal, address);
+      callers.set(request, caller);
+      if (path === REST_PATH) {
+        if (principal.role !== 'orchestrate') {
+          o.metrics.operationRejected('forbidden');
+          const msg = `The key "${principal.name}" has the read role: it may not run pipelines.`;
+          return json(403, unifiedError('FORBIDDEN', msg, null).body);
+        }
+        const taken = o.limiter?.take(caller.bucket);
+        if (taken && !taken.ok) {
+          o.metrics.operationRejected('rate_limited');
+          const msg = `Rate limit of ${o.limiter?.perMinute} operations a minute reached; retry in ${taken.retryAfterSeconds} s.`;
+          return json(429, unifiedError('RATE_LIMITED', msg, null).body, {
+            'retry-after': String(taken.retryAfterSeconds),
+          });
+        }
+      }
+    },
+    onContextBuilding({ context, extendContext }) {
+      const caller = callerOf(context as Record<string, unknown>, callers);
+      if (caller) extendContext({ caller } as never);
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const refused = check(args.contextValue as unknown as Record<string, unknown>, args.document, args.operationName);
+      if (refused) setResultAndStopExecution({ errors: [refused] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refused = check(args.contextValue as unknown as Record<string, unknown>, args.document, args.operationName);
+      if (refused) setResultAndStopExecution({ errors: [refused] });
+    },
+  };
+}
+
+export function callerFor(keys: KeyRing, principal: Principal, address: string | undefined): Caller {
+  return { principal, bucket: keys.isOpen ? `ip:${address ?? 'local'}` : `key:${principal.name}` };
+}
+
+/** The caller of an operation: set on the context by onContextBuilding (HTTP) or by the WebSocket server. */
+function callerOf(context: Record<string, unknown>, callers: WeakMap<Request, Caller>): Caller | undefined {
+  if (context.caller) return context.caller as Caller;
+  const request = context.request as Request | undefined;
+  return request ? callers.get(request) : undefined;
+}

@@ -1,0 +1,24 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Metrics } from '../observability/metrics.js';
+
+/** `GET /metrics` in the Prometheus text format; open subscriptions counted as they open and end. */
+export function useMetrics(metrics: Metrics): Plugin {
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/metrics') return;
+      endResponse(
+        new fetchAPI.Response(await metrics.registry.metrics(), {
+          headers: { 'content-type': metrics.registry.contentType },
+        }),
+      );
+    },
+    onSubscribe() {
+      return {
+        onSubscribeResult() {
+          metrics.subscriptionOpened();
+          return { onEnd: () => metrics.subscriptionClosed() };
+        },
+      };
+    },
+  };
+}
