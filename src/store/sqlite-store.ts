@@ -98,7 +98,7 @@ export class SqliteRunStore implements RunStore {
          WHERE leases.expires_at <= @now OR leases.owner = excluded.owner`,
       ),
       renewLease: db.prepare(
-        'UPDATE leases SET expires_at = @expiresAt WHERE run_id = @runId AND stage = @stage AND owner = @owner',
+        'UPDATE leases SET expires_at = @expiresAt WHERE run_id = @runId AND stage = @stage AND owner = @owner AND expires_at > @now',
       ),
       releaseLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND stage = ? AND owner = ?'),
       deleteBefore: db.prepare('DELETE FROM runs WHERE created_at < ?'),
@@ -209,7 +209,8 @@ export class SqliteRunStore implements RunStore {
   }
 
   async renewLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
-    return this.stmt.renewLease.run({ runId, stage, owner, expiresAt: Date.now() + ttlMs }).changes === 1;
+    const now = Date.now();
+    return this.stmt.renewLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now }).changes === 1;
   }
 
   async releaseLease(runId: string, stage: StageName, owner: string) {

@@ -1,0 +1,652 @@
+import { createHash } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { AppError } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import type { RunRecord, StageEvent } from '../pipeline/run.js';
+import type { PipelineError, PipelineStage, StageName } from '../pipeline/types.js';
+import type { NewRun, RunListQuery, RunPage, RunStore, Transition } from './run-store.js';
+
+/**
+ * Redis data layout (every name under `keyPrefix`, `orch:` by default):
+ *
+ * | key                          | type   | holds                                                    | TTL                       |
+ * |------------------------------|--------|----------------------------------------------------------|---------------------------|
+ * | `run:<id>`                   | hash   | the run's fields; JSON for extraction/specialization/error; `order`, `lastSeq`, `createdAtMs` | retention, refreshed by each transition |
+ * | `events:<id>`                | stream | one entry per event, id `<seq>-0`, field `e` = JSON of {stage, at, attempt, message, error} | as the run |
+ * | `idem:<idempotencyKey>`      | string | the id of the newest run created with that key            | as the run                |
+ * | `lease:<id>:<stage>`         | string | the owner of a stage's lease                              | the lease's `ttlMs` (PX)  |
+ * | `runs:seq`                   | string | INCR counter: a run's `order`, monotonic, never reused    | none                      |
+ * | `runs:all`                   | zset   | run ids by `order` (newest first listing)                 | none                      |
+ * | `runs:stage:<STAGE>`         | zset   | run ids at that stage by `order`                          | none                      |
+ * | `runs:created`               | zset   | run ids by createdAt in epoch ms (retention sweep)        | none                      |
+ * | `runs:running`               | set    | ids of runs whose `running` is set (interrupted-run sweep) | none                     |
+ *
+ * Index entries of a run that expired by TTL are removed when met (listing,
+ * the interrupted-run sweep) and by `deleteCreatedBefore`. Scripts build key
+ * names from the prefix, so this is for a standalone Redis (or one primary with
+ * replicas), not Redis Cluster.
+ */
+
+export interface RedisRunStoreOptions {
+  retentionDays: number;
+  keyPrefix?: string;
+  logger?: Logger;
+  /** a command not answered by then fails with STORE_UNAVAILABLE (a Redis that hangs rather than refuses) */
+  commandTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+const DAY_S = 24 * 60 * 60;
+const DELETE_BATCH = 200;
+/** reply errors that mean "Redis cannot serve now", not "this command is wrong" */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|MISCONF)\b/;
+
+/**
+ * Options for a client that fails fast while Redis is away and reconnects by
+ * itself: no offline queue (a command while disconnected is refused at once),
+ * and no retry of a command that was in flight when the connection dropped
+ * (it may have run: resending a transition could write its event twice).
+ */
+export function failFastRedisOptions(o: { commandTimeoutMs?: number; connectTimeoutMs?: number } = {}): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: o.connectTimeoutMs ?? 2_000,
+    commandTimeout: o.commandTimeoutMs ?? 2_000,
+    // 50 ms, 100 ms, ... then every 2 s while Redis stays away
+    retryStrategy: (times) => Math.min(times * 50, 2_000),
+  };
+}
+
+export function storeUnavailable(): AppError {
+  return new AppError('STORE_UNAVAILABLE', 'The run store (Redis) cannot be reached.', true);
+}
+
+/** Shared by the scripts: key names and the one way a run changes. */
+const LUA_COMMON = `
+local P = ARGV[1]
+local function runKey(id) return P .. 'run:' .. id end
+local function eventsKey(id) return P .. 'events:' .. id end
+local function stageKey(stage) return P .. 'runs:stage:' .. stage end
+local function idemKey(k) return P .. 'idem:' .. k end
+local function leaseKey(id, stage) return P .. 'lease:' .. id .. ':' .. stage end
+local RUNNING = P .. 'runs:running'
+
+-- appends the event and updates the run, like SqliteRunStore's transition;
+-- false when the run is unknown, else the event's seq
+local function transition(id, ttl, stage, at, eventJson, hasX, x, hasS, s, setE, e, setR, r)
+  local rk = runKey(id)
+  local cur = redis.call('HMGET', rk, 'stage', 'order', 'idempotencyKey')
+  if not cur[1] then return false end
+  local seq = redis.call('HINCRBY', rk, 'lastSeq', 1)
+  local ek = eventsKey(id)
+  redis.call('XADD', ek, seq .. '-0', 'e', eventJson)
+  if cur[1] ~= stage then
+    redis.call('ZREM', stageKey(cur[1]), id)
+    redis.call('ZADD', stageKey(stage), cur[2], id)
+  end
+  redis.call('HSET', rk, 'stage', stage, 'updatedAt', at)
+  if hasX == '1' then redis.call('HSET', rk, 'extraction', x) end
+  if hasS == '1' then redis.call('HSET', rk, 'specialization', s) end
+  if setE == '1' then
+    if e == '' then redis.call('HDEL', rk, 'error') else redis.call('HSET', rk, 'error', e) end
+  end
+  if setR == '1' then
+    if r == '' then
+      redis.call('HDEL', rk, 'running')
+      redis.call('SREM', RUNNING, id)
+    else
+      redis.call('HSET', rk, 'running', r)
+      redis.call('SADD', RUNNING, id)
+    end
+  end
+  redis.call('EXPIRE', rk, ttl)
+  redis.call('EXPIRE', ek, ttl)
+  if cur[3] then
+    local ik = idemKey(cur[3])
+    if redis.call('GET', ik) == id then redis.call('EXPIRE', ik, ttl) end
+  end
+  return seq
+end
+`;
+
+/**
+ * ARGV: prefix, ttl, id, idempotencyKey ('' for none), sinceMs, createdAtMs, eventJson, field, value, ...
+ * Returns {created 0|1, run hash as a flat array}.
+ */
+const CREATE = `${LUA_COMMON}
+local ttl, id, key, sinceMs, createdAtMs, eventJson = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+if key ~= '' then
+  local existing = redis.call('GET', idemKey(key))
+  if existing then
+    local erk = runKey(existing)
+    local at = redis.call('HGET', erk, 'createdAtMs')
+    if at and tonumber(at) >= tonumber(sinceMs) then return {0, redis.call('HGETALL', erk)} end
+  end
+end
+local rk = runKey(id)
+if redis.call('EXISTS', rk) == 1 then return redis.error_reply('ERR a run with id ' .. id .. ' exists') end
+local order = redis.call('INCR', P .. 'runs:seq')
+local fields = {}
+for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', rk, 'order', order, 'lastSeq', 1, 'stage', 'RECEIVED', 'createdAtMs', createdAtMs, unpack(fields))
+local ek = eventsKey(id)
+redis.call('XADD', ek, '1-0', 'e', eventJson)
+redis.call('ZADD', P .. 'runs:all', order, id)
+redis.call('ZADD', stageKey('RECEIVED'), order, id)
+redis.call('ZADD', P .. 'runs:created', createdAtMs, id)
+if key ~= '' then redis.call('SET', idemKey(key), id, 'EX', ttl) end
+redis.call('EXPIRE', rk, ttl)
+redis.call('EXPIRE', ek, ttl)
+return {1, redis.call('HGETALL', rk)}
+`;
+
+/** ARGV: prefix, runId, ttl, then transition()'s arguments. Returns {seq, run hash} or nil when unknown. */
+const TRANSITION = `${LUA_COMMON}
+local id = ARGV[2]
+local seq = transition(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14])
+if not seq then return false end
+return {seq, redis.call('HGETALL', runKey(id))}
+`;
+
+/**
+ * ARGV: prefix, index key (after the prefix), max score ('+inf' or '(order'), limit.
+ * Runs of the index newest first; members whose run expired are dropped from the index.
+ */
+const LIST = `${LUA_COMMON}
+local z = P .. ARGV[2]
+local max = ARGV[3]
+local limit = tonumber(ARGV[4])
+local out = {}
+while #out < limit do
+  local ids = redis.call('ZREVRANGEBYSCORE', z, max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit - #out)
+  if #ids == 0 then break end
+  for i = 1, #ids, 2 do
+    local h = redis.call('HGETALL', runKey(ids[i]))
+    if #h == 0 then redis.call('ZREM', z, ids[i]) else out[#out + 1] = h end
+    max = '(' .. ids[i + 1]
+  end
+end
+return out
+`;
+
+/**
+ * ARGV: prefix, ttl, at, then per stage (extraction, specialization): error JSON, event JSON.
+ * Every run with a stage running and no live lease on that stage becomes FAILED,
+ * in one atomic script. Returns a flat array: id, seq, stage, id, seq, stage ...
+ */
+const MARK_INTERRUPTED = `${LUA_COMMON}
+local ttl, at = ARGV[2], ARGV[3]
+local byStage = { extraction = { ARGV[4], ARGV[5] }, specialization = { ARGV[6], ARGV[7] } }
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', RUNNING)) do
+  local running = redis.call('HGET', runKey(id), 'running')
+  if not running then
+    redis.call('SREM', RUNNING, id)
+  elseif redis.call('EXISTS', leaseKey(id, running)) == 0 and byStage[running] then
+    local j = byStage[running]
+    local seq = transition(id, ttl, 'FAILED', at, j[2], '0', '', '0', '', '1', j[1], '1', '')
+    out[#out + 1] = id
+    out[#out + 1] = seq
+    out[#out + 1] = running
+  end
+end
+return out
+`;
+
+/** ARGV: prefix, cutoffMs (exclusive), batch. Returns {ids looked at, runs deleted}. */
+const DELETE_BEFORE = `${LUA_COMMON}
+local created = P .. 'runs:created'
+local ids = redis.call('ZRANGEBYSCORE', created, '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local deleted = 0
+for _, id in ipairs(ids) do
+  local rk = runKey(id)
+  local h = redis.call('HMGET', rk, 'stage', 'idempotencyKey')
+  if h[1] then
+    deleted = deleted + 1
+    redis.call('ZREM', stageKey(h[1]), id)
+    if h[2] and redis.call('GET', idemKey(h[2])) == id then redis.call('DEL', idemKey(h[2])) end
+  end
+  redis.call('DEL', rk, eventsKey(id), leaseKey(id, 'extraction'), leaseKey(id, 'specialization'))
+  redis.call('ZREM', P .. 'runs:all', id)
+  redis.call('ZREM', created, id)
+  redis.call('SREM', RUNNING, id)
+end
+return {#ids, deleted}
+`;
+
+/** KEYS: lease. ARGV: owner, ttlMs. Taken when free or expired; an owner re-acquiring its own lease extends it. */
+const ACQUIRE_LEASE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`;
+
+/** KEYS: lease. ARGV: owner, ttlMs. */
+const RENEW_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`;
+
+/** KEYS: lease. ARGV: owner. */
+const RELEASE_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+interface Script {
+  lua: string;
+  sha: string;
+}
+
+const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+
+const SCRIPTS = {
+  create: script(CREATE),
+  transition: script(TRANSITION),
+  list: script(LIST),
+  markInterrupted: script(MARK_INTERRUPTED),
+  deleteBefore: script(DELETE_BEFORE),
+  acquireLease: script(ACQUIRE_LEASE),
+  renewLease: script(RENEW_LEASE),
+  releaseLease: script(RELEASE_LEASE),
+};
+
+type Hash = Record<string, string>;
+type Arg = string | number;
+
+/**
+ * The shared store: runs, events and leases in Redis, so any number of
+ * instances behave as one server. Same semantics as SqliteRunStore; every
+ * write that two instances may race on is one Lua script.
+ *
+ * While Redis cannot be reached every method fails at once with
+ * STORE_UNAVAILABLE (retryable); the client reconnects in the background and
+ * the store works again by itself when Redis is back.
+ */
+export class RedisRunStore implements RunStore {
+  private readonly client: Redis;
+  private readonly ownsClient: boolean;
+  private readonly prefix: string;
+  private readonly ttlSeconds: number;
+  private readonly logger: Logger;
+  /** the first connection attempt: callers wait for it rather than fail while it is being made */
+  private firstAttempt: Promise<void> | undefined;
+  /** an outage is logged once, when noticed, and its end once */
+  private down = false;
+
+  constructor(redis: Redis | string, opts: RedisRunStoreOptions) {
+    this.ownsClient = typeof redis === 'string';
+    this.client = typeof redis === 'string' ? new Redis(redis, failFastRedisOptions(opts)) : redis;
+    this.prefix = opts.keyPrefix ?? 'orch:';
+    this.ttlSeconds = Math.max(1, Math.round(opts.retentionDays * DAY_S));
+    this.logger = opts.logger ?? createLogger('silent');
+
+    this.client.on('error', (err: Error) => this.noteDown(err));
+    this.client.on('ready', () => this.noteUp());
+    this.firstAttempt = this.firstConnection(opts.connectTimeoutMs ?? 2_000);
+  }
+
+  private firstConnection(timeoutMs: number): Promise<void> | undefined {
+    const c = this.client;
+    if (c.status === 'ready') return undefined;
+    if (c.status === 'wait') c.connect().catch(() => {});
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        c.off('ready', done);
+        c.off('error', done);
+        c.off('end', done);
+        this.firstAttempt = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      c.once('ready', done);
+      c.once('error', done);
+      c.once('end', done);
+    });
+  }
+
+  private noteDown(err: unknown): void {
+    if (this.down) return;
+    this.down = true;
+    this.logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'run store (Redis) unreachable; requests fail with STORE_UNAVAILABLE until it is back',
+    );
+  }
+
+  private noteUp(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.logger.info('run store (Redis) reachable again');
+  }
+
+  /** Runs Redis commands; a connection failure becomes STORE_UNAVAILABLE, a bug stays what it is. */
+  private async redis<T>(fn: (c: Redis) => Promise<T>): Promise<T> {
+    if (this.firstAttempt) await this.firstAttempt;
+    if (this.client.status !== 'ready') {
+      this.noteDown(new Error(`connection ${this.client.status}`));
+      throw storeUnavailable();
+    }
+    try {
+      const result = await fn(this.client);
+      // an outage without a reconnect (a Redis that hung, then answered) ends here
+      this.noteUp();
+      return result;
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      const reply = err instanceof Error && err.name === 'ReplyError';
+      if (reply && !TRANSIENT_REPLY.test(err.message)) throw err;
+      this.noteDown(err);
+      throw storeUnavailable();
+    }
+  }
+
+  private async eval(c: Redis, s: Script, keys: string[], args: Arg[]): Promise<unknown> {
+    try {
+      return await c.evalsha(s.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      // a restarted Redis has forgotten its scripts
+      if (err instanceof Error && err.message.startsWith('NOSCRIPT'))
+        return c.eval(s.lua, keys.length, ...keys, ...args);
+      throw err;
+    }
+  }
+
+  private key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  async create(run: NewRun, idempotentSince: string) {
+    const fields: Arg[] = [
+      'id',
+      run.id,
+      'text',
+      run.text,
+      'primaryModelId',
+      run.primaryModelId,
+      'secondaryModelId',
+      run.secondaryModelId,
+      'inputHash',
+      run.inputHash,
+      'createdAt',
+      run.createdAt,
+      'updatedAt',
+      run.createdAt,
+    ];
+    if (run.idempotencyKey !== null) fields.push('idempotencyKey', run.idempotencyKey);
+    const event = eventJson({ stage: 'RECEIVED', at: run.createdAt });
+    const reply = await this.redis((c) =>
+      this.eval(
+        c,
+        SCRIPTS.create,
+        [],
+        [
+          this.prefix,
+          this.ttlSeconds,
+          run.id,
+          run.idempotencyKey ?? '',
+          epochMs(idempotentSince, 'idempotentSince'),
+          epochMs(run.createdAt, 'createdAt'),
+          event,
+          ...fields,
+        ],
+      ),
+    );
+    const [created, hash] = reply as [number, string[]];
+    return { run: toRun(pairs(hash)), created: created === 1 };
+  }
+
+  async get(id: string) {
+    const h = await this.redis((c) => c.hgetall(this.key('run', id)));
+    return Object.keys(h).length > 0 ? toRun(h) : null;
+  }
+
+  async getMany(ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    const hashes = await this.redis(async (c) => {
+      const p = c.pipeline();
+      for (const id of ids) p.hgetall(this.key('run', id));
+      return results<Hash>(await p.exec());
+    });
+    return hashes.map((h) => (Object.keys(h).length > 0 ? toRun(h) : null));
+  }
+
+  async list(q: RunListQuery): Promise<RunPage> {
+    const before = q.after ? `(${decodeCursor(q.after)}` : '+inf';
+    const index = q.stage ? `runs:stage:${q.stage}` : 'runs:all';
+    const limit = q.first + 1;
+    const reply = (await this.redis((c) =>
+      this.eval(c, SCRIPTS.list, [], [this.prefix, index, before, limit]),
+    )) as string[][];
+    const runs = reply.map(pairs);
+    return {
+      runs: runs.slice(0, q.first).map((h) => ({ run: toRun(h), cursor: encodeCursor(Number(h.order)) })),
+      hasNextPage: runs.length > q.first,
+    };
+  }
+
+  async transition(runId: string, t: Transition) {
+    const setError = t.error !== undefined || t.clearError === true;
+    const reply = await this.redis((c) =>
+      this.eval(
+        c,
+        SCRIPTS.transition,
+        [],
+        [
+          this.prefix,
+          runId,
+          this.ttlSeconds,
+          t.stage,
+          t.at,
+          eventJson(t),
+          t.extraction ? '1' : '0',
+          t.extraction ? JSON.stringify(t.extraction) : '',
+          t.specialization ? '1' : '0',
+          t.specialization ? JSON.stringify(t.specialization) : '',
+          setError ? '1' : '0',
+          t.error ? JSON.stringify(t.error) : '',
+          t.running !== undefined ? '1' : '0',
+          t.running ?? '',
+        ],
+      ),
+    );
+    if (reply === null) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
+    const [seq, hash] = reply as [number, string[]];
+    const event: StageEvent = {
+      runId,
+      seq,
+      stage: t.stage,
+      at: t.at,
+      attempt: t.attempt ?? null,
+      message: t.message ?? null,
+      error: t.error ?? null,
+    };
+    return { event, run: toRun(pairs(hash)) };
+  }
+
+  async events(runId: string, afterSeq = 0) {
+    const from = Math.max(0, Math.floor(afterSeq)) + 1;
+    const entries = await this.redis((c) => c.xrange(this.key('events', runId), `${from}-0`, '+'));
+    return entries.map((e) => toEvent(runId, e));
+  }
+
+  async eventsOfMany(runIds: readonly string[]) {
+    if (runIds.length === 0) return [];
+    const all = await this.redis(async (c) => {
+      const p = c.pipeline();
+      for (const id of runIds) p.xrange(this.key('events', id), '-', '+');
+      return results<[string, string[]][]>(await p.exec());
+    });
+    return all.map((entries, i) => entries.map((e) => toEvent(runIds[i] as string, e)));
+  }
+
+  async acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
+    const reply = await this.redis((c) =>
+      this.eval(c, SCRIPTS.acquireLease, [this.key('lease', runId, stage)], [owner, leaseMs(ttlMs)]),
+    );
+    return reply === 1;
+  }
+
+  async renewLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
+    const reply = await this.redis((c) =>
+      this.eval(c, SCRIPTS.renewLease, [this.key('lease', runId, stage)], [owner, leaseMs(ttlMs)]),
+    );
+    return reply === 1;
+  }
+
+  async releaseLease(runId: string, stage: StageName, owner: string) {
+    await this.redis((c) => this.eval(c, SCRIPTS.releaseLease, [this.key('lease', runId, stage)], [owner]));
+  }
+
+  async markInterrupted(at: string, error: (stage: StageName) => PipelineError) {
+    const errors = { extraction: error('extraction'), specialization: error('specialization') };
+    const failedEvent = (e: PipelineError) => eventJson({ stage: 'FAILED', at, error: e });
+    const reply = (await this.redis((c) =>
+      this.eval(
+        c,
+        SCRIPTS.markInterrupted,
+        [],
+        [
+          this.prefix,
+          this.ttlSeconds,
+          at,
+          JSON.stringify(errors.extraction),
+          failedEvent(errors.extraction),
+          JSON.stringify(errors.specialization),
+          failedEvent(errors.specialization),
+        ],
+      ),
+    )) as Array<string | number>;
+    const events: StageEvent[] = [];
+    for (let i = 0; i + 2 < reply.length; i += 3) {
+      const stage = reply[i + 2] as StageName;
+      events.push({
+        runId: String(reply[i]),
+        seq: Number(reply[i + 1]),
+        stage: 'FAILED',
+        at,
+        attempt: null,
+        message: null,
+        error: errors[stage],
+      });
+    }
+    return events;
+  }
+
+  async deleteCreatedBefore(cutoff: string) {
+    const cutoffMs = epochMs(cutoff, 'cutoff');
+    let total = 0;
+    for (;;) {
+      const [seen, deleted] = (await this.redis((c) =>
+        this.eval(c, SCRIPTS.deleteBefore, [], [this.prefix, cutoffMs, DELETE_BATCH]),
+      )) as [number, number];
+      total += deleted;
+      if (seen < DELETE_BATCH) return total;
+    }
+  }
+
+  async ping() {
+    await this.redis((c) => c.ping());
+  }
+
+  /** Quits the client this store created; a client handed in is its owner's to close. */
+  async close() {
+    if (!this.ownsClient || this.client.status === 'end') return;
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
+
+/** A pipeline's replies; any failed command fails the whole read. */
+function results<T>(replies: [Error | null, unknown][] | null): T[] {
+  if (!replies) throw new Error('pipeline aborted');
+  return replies.map(([err, value]) => {
+    if (err) throw err;
+    return value as T;
+  });
+}
+
+function pairs(flat: string[]): Hash {
+  const h: Hash = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) h[flat[i] as string] = flat[i + 1] as string;
+  return h;
+}
+
+function epochMs(iso: string, what: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new TypeError(`${what} is not an ISO date: ${iso}`);
+  return ms;
+}
+
+function leaseMs(ttlMs: number): number {
+  return Math.max(1, Math.round(ttlMs));
+}
+
+function eventJson(t: Pick<Transition, 'stage' | 'at' | 'attempt' | 'message' | 'error'>): string {
+  return JSON.stringify({
+    stage: t.stage,
+    at: t.at,
+    attempt: t.attempt ?? null,
+    message: t.message ?? null,
+    error: t.error ?? null,
+  });
+}
+
+/** The same cursor format as SqliteRunStore: a run's creation order, opaque to clients. */
+function encodeCursor(order: number): string {
+  return Buffer.from(`run:${order}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const m = /^run:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new AppError('BAD_USER_INPUT', 'The cursor `after` is not one this server issued.');
+  return Number(m[1]);
+}
+
+function parseJson<T>(text: string | undefined): T | null {
+  return text === undefined ? null : (JSON.parse(text) as T);
+}
+
+function toRun(h: Hash): RunRecord {
+  return {
+    id: h.id as string,
+    text: h.text as string,
+    primaryModelId: h.primaryModelId as string,
+    secondaryModelId: h.secondaryModelId as string,
+    idempotencyKey: h.idempotencyKey ?? null,
+    inputHash: h.inputHash as string,
+    stage: h.stage as PipelineStage,
+    createdAt: h.createdAt as string,
+    updatedAt: h.updatedAt as string,
+    extraction: parseJson(h.extraction),
+    specialization: parseJson(h.specialization),
+    error: parseJson(h.error),
+    running: (h.running as StageName | undefined) ?? null,
+  };
+}
+
+function toEvent(runId: string, [id, fields]: [string, string[]]): StageEvent {
+  const e = JSON.parse(pairs(fields).e as string) as Omit<StageEvent, 'runId' | 'seq'>;
+  return {
+    runId,
+    seq: Number(id.slice(0, id.indexOf('-'))),
+    stage: e.stage,
+    at: e.at,
+    attempt: e.attempt,
+    message: e.message,
+    error: e.error,
+  };
+}

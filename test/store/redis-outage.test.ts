@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { RedisEventBus } from '../../src/events/redis-bus.js';
+import type { StageEvent } from '../../src/pipeline/run.js';
+import { RedisRunStore } from '../../src/store/redis-store.js';
+import type { NewRun, RunStore } from '../../src/store/run-store.js';
+import { captureLogs } from '../helpers/log-capture.js';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const SINCE = new Date(0).toISOString();
+
+const newRun = (): NewRun => ({
+  id: randomUUID(),
+  text: 'cancel booking XK4P9Q',
+  primaryModelId: 'sim-extractor',
+  secondaryModelId: 'sim-specialist',
+  idempotencyKey: null,
+  inputHash: 'h',
+  createdAt: new Date().toISOString(),
+});
+
+const event = (runId: string): StageEvent => ({
+  runId,
+  seq: 2,
+  stage: 'EXTRACTING',
+  at: new Date().toISOString(),
+  attempt: 1,
+  message: null,
+  error: null,
+});
+
+/** every method once, each expected to fail with STORE_UNAVAILABLE */
+const calls = (store: RunStore, id: string): Array<[string, () => Promise<unknown>]> => [
+  ['create', () => store.create(newRun(), SINCE)],
+  ['get', () => store.get(id)],
+  ['getMany', () => store.getMany([id, 'x'])],
+  ['list', () => store.list({ first: 5 })],
+  ['transition', () => store.transition(id, { stage: 'EXTRACTING', at: new Date().toISOString() })],
+  ['events', () => store.events(id)],
+  ['eventsOfMany', () => store.eventsOfMany([id])],
+  ['acquireLease', () => store.acquireLease(id, 'extraction', 'o', 1_000)],
+  ['renewLease', () => store.renewLease(id, 'extraction', 'o', 1_000)],
+  ['releaseLease', () => store.releaseLease(id, 'extraction', 'o')],
+  [
+    'markInterrupted',
+    () =>
+      store.markInterrupted(new Date().toISOString(), () => ({
+        code: 'RUN_INTERRUPTED',
+        message: 'x',
+        stage: 'EXTRACTING',
+        retryable: true,
+      })),
+  ],
+  ['deleteCreatedBefore', () => store.deleteCreatedBefore(SINCE)],
+  ['ping', () => store.ping()],
+];
+
+async function expectUnavailableFast(name: string, call: () => Promise<unknown>): Promise<void> {
+  const started = performance.now();
+  const err = await call().then(
+    () => new Error(`${name} resolved while Redis was down`),
+    (e: unknown) => e,
+  );
+  const ms = performance.now() - started;
+  expect(err, name).toBeInstanceOf(AppError);
+  expect(err, name).toMatchObject({
+    code: 'STORE_UNAVAILABLE',
+    message: 'The run store (Redis) cannot be reached.',
+    retryable: true,
+  });
+  expect(ms, `${name} took ${ms.toFixed(0)} ms`).toBeLessThan(500);
+}
+
+async function eventually(check: () => Promise<unknown>, timeoutMs = 8_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(50);
+    }
+  }
+}
+
+describe('RedisRunStore when Redis goes away and comes back', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('fails fast with STORE_UNAVAILABLE while Redis is down, logs once, and recovers by itself', async () => {
+    const logs = captureLogs('info');
+    const store = new RedisRunStore(server.url, { retentionDays: 1, keyPrefix: 'outage:', logger: logs.logger });
+    const bus = new RedisEventBus(server.url, { logger: logs.logger });
+    try {
+      const { run } = await store.create(newRun(), SINCE);
+      await bus.ready;
+
+      await server.stop();
+      for (const [name, call] of calls(store, run.id)) await expectUnavailableFast(name, call);
+      // publishing goes nowhere but never throws into the caller
+      expect(() => bus.publish(event(run.id))).not.toThrow();
+      // a second round: still fast, while the client keeps retrying in the background
+      await sleep(300);
+      for (const [name, call] of calls(store, run.id)) await expectUnavailableFast(name, call);
+      const warned = logs.lines.filter((l) => l.includes('run store (Redis) unreachable'));
+      expect(warned).toHaveLength(1);
+
+      await server.start();
+      // the server came back empty (no persistence): the store works again, scripts reloaded
+      await eventually(() => store.ping());
+      const again = await store.create(newRun(), SINCE);
+      expect(again.created).toBe(true);
+      const moved = await store.transition(again.run.id, {
+        stage: 'EXTRACTING',
+        at: new Date().toISOString(),
+        running: 'extraction',
+      });
+      expect(moved.event.seq).toBe(2);
+      expect(await store.acquireLease(again.run.id, 'extraction', 'o', 1_000)).toBe(true);
+      expect(logs.lines.filter((l) => l.includes('run store (Redis) reachable again'))).toHaveLength(1);
+    } finally {
+      await bus.close();
+      await store.close();
+    }
+  });
+
+  it('a store created while Redis is down fails fast, then works once Redis starts', async () => {
+    await server.stop();
+    const store = new RedisRunStore(server.url, { retentionDays: 1, keyPrefix: 'late:' });
+    try {
+      await expectUnavailableFast('get', () => store.get('x'));
+      await expectUnavailableFast('ping', () => store.ping());
+      await server.start();
+      await eventually(() => store.ping());
+      expect((await store.create(newRun(), SINCE)).created).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a Redis that hangs: calls fail after the command timeout, then work when it answers again', async () => {
+    const store = new RedisRunStore(server.url, { retentionDays: 1, keyPrefix: 'hang:', commandTimeoutMs: 300 });
+    try {
+      const { run } = await store.create(newRun(), SINCE);
+      server.pause();
+      const started = performance.now();
+      await expect(store.get(run.id)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      expect(performance.now() - started).toBeLessThan(1_500);
+      server.resume();
+      await eventually(() => store.ping());
+      expect(await store.get(run.id)).toEqual(run);
+    } finally {
+      server.resume();
+      await store.close();
+    }
+  });
+
+  it('a store whose Redis never answers closes without hanging', async () => {
+    const store = new RedisRunStore('redis://127.0.0.1:1', { retentionDays: 1 });
+    await expectUnavailableFast('ping', () => store.ping());
+    await store.close();
+    await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+});

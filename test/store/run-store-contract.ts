@@ -1,0 +1,521 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import type { StageEvent } from '../../src/pipeline/run.js';
+import type { ExtractionResult, PipelineError, SpecializationResult, StageName } from '../../src/pipeline/types.js';
+import type { NewRun, RunStore } from '../../src/store/run-store.js';
+
+const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const extraction: ExtractionResult = {
+  entities: { action: 'modify_flight', seat: '14A', nested: { n: 1.25, list: [1, 'two', null] } },
+  model: 'sim-extractor',
+  usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15 },
+  latencyMs: 12,
+  attempts: 1,
+  raw: '{"action":"modify_flight"}',
+  correlationId: null,
+};
+
+const specialization: SpecializationResult = {
+  isValid: true,
+  reason: 'ok',
+  nextSteps: ['a', 'b'],
+  model: 'sim-specialist',
+  usage: { promptTokens: 7, completionTokens: 3, totalTokens: 10 },
+  latencyMs: 20,
+  attempts: 2,
+  raw: '{}',
+  correlationId: 'c-1',
+};
+
+const failure = (code: PipelineError['code'] = 'GATEWAY_UNAVAILABLE'): PipelineError => ({
+  code,
+  message: 'upstream 503',
+  stage: 'EXTRACTING',
+  retryable: true,
+});
+
+let counter = 0;
+function newRun(over: Partial<NewRun> = {}): NewRun {
+  counter += 1;
+  return {
+    id: `run-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`,
+    text: `text ${counter} with ünïcode and "quotes"`,
+    primaryModelId: 'sim-extractor',
+    secondaryModelId: 'sim-specialist',
+    idempotencyKey: null,
+    inputHash: `hash-${counter}`,
+    createdAt: at(counter),
+    ...over,
+  };
+}
+
+/** since: far in the past, so any key within it is found */
+const EPOCH = new Date(0).toISOString();
+
+/**
+ * Every method of RunStore, as SqliteRunStore defines it. Each test gets a
+ * fresh, empty store from `makeStore` and closes it after.
+ */
+export function describeRunStoreContract(name: string, makeStore: () => RunStore | Promise<RunStore>): void {
+  describe(`RunStore contract: ${name}`, () => {
+    let store: RunStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const create = async (over: Partial<NewRun> = {}, since = EPOCH) => store.create(newRun(over), since);
+
+    describe('create', () => {
+      it('stores the run at RECEIVED with its RECEIVED event as seq 1', async () => {
+        const input = newRun({ idempotencyKey: 'k-create' });
+        const { run, created } = await store.create(input, EPOCH);
+        expect(created).toBe(true);
+        expect(run).toEqual({
+          id: input.id,
+          text: input.text,
+          primaryModelId: input.primaryModelId,
+          secondaryModelId: input.secondaryModelId,
+          idempotencyKey: 'k-create',
+          inputHash: input.inputHash,
+          stage: 'RECEIVED',
+          createdAt: input.createdAt,
+          updatedAt: input.createdAt,
+          extraction: null,
+          specialization: null,
+          error: null,
+          running: null,
+        });
+        expect(await store.get(input.id)).toEqual(run);
+        expect(await store.events(input.id)).toEqual([
+          {
+            runId: input.id,
+            seq: 1,
+            stage: 'RECEIVED',
+            at: input.createdAt,
+            attempt: null,
+            message: null,
+            error: null,
+          },
+        ]);
+      });
+
+      it('keeps a null idempotency key null, and creates a new run each time without one', async () => {
+        const a = await create();
+        const b = await create({ text: a.run.text, inputHash: a.run.inputHash });
+        expect(a.run.idempotencyKey).toBeNull();
+        expect(b.created).toBe(true);
+        expect(b.run.id).not.toBe(a.run.id);
+      });
+
+      it('returns the run a key names within the window, whatever the new input', async () => {
+        const first = await create({ idempotencyKey: 'k-same', createdAt: at(100) });
+        const again = await store.create(
+          newRun({ idempotencyKey: 'k-same', text: 'other', inputHash: 'other', createdAt: at(101) }),
+          at(100),
+        );
+        expect(again.created).toBe(false);
+        expect(again.run).toEqual(first.run);
+        expect((await store.list({ first: 10 })).runs.map((r) => r.run.id)).toEqual([first.run.id]);
+        expect(await store.events(first.run.id)).toHaveLength(1);
+      });
+
+      it('creates a new run when the key names a run created before the window, and then answers with that one', async () => {
+        const old = await create({ idempotencyKey: 'k-window', createdAt: at(100) });
+        const fresh = await store.create(newRun({ idempotencyKey: 'k-window', createdAt: at(200) }), at(150));
+        expect(fresh.created).toBe(true);
+        expect(fresh.run.id).not.toBe(old.run.id);
+        const third = await store.create(newRun({ idempotencyKey: 'k-window', createdAt: at(201) }), at(150));
+        expect(third).toEqual({ run: fresh.run, created: false });
+        // the window's edge is inclusive: createdAt >= idempotentSince
+        const edge = await store.create(newRun({ idempotencyKey: 'k-window', createdAt: at(202) }), at(200));
+        expect(edge.created).toBe(false);
+        expect(edge.run.id).toBe(fresh.run.id);
+      });
+
+      it('keys are independent of each other', async () => {
+        const a = await create({ idempotencyKey: 'k-a' });
+        const b = await create({ idempotencyKey: 'k-b' });
+        expect(b.created).toBe(true);
+        expect(b.run.id).not.toBe(a.run.id);
+      });
+
+      it('concurrent creates with one key make exactly one run', async () => {
+        const all = await Promise.all(Array.from({ length: 20 }, () => create({ idempotencyKey: 'k-race' })));
+        expect(all.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(all.map((r) => r.run.id)).size).toBe(1);
+      });
+    });
+
+    describe('get and getMany', () => {
+      it('get answers null for an unknown id', async () => {
+        expect(await store.get('no-such-run')).toBeNull();
+      });
+
+      it('getMany answers in the order asked, with null for unknown ids and repeats repeated', async () => {
+        const a = await create();
+        const b = await create();
+        expect(await store.getMany([b.run.id, 'unknown', a.run.id, b.run.id])).toEqual([b.run, null, a.run, b.run]);
+        expect(await store.getMany([])).toEqual([]);
+      });
+    });
+
+    describe('transition', () => {
+      it('appends the next event and returns it with the updated run', async () => {
+        const { run } = await create();
+        const r = await store.transition(run.id, {
+          stage: 'EXTRACTING',
+          at: at(1000),
+          attempt: 1,
+          message: null,
+          running: 'extraction',
+          clearError: true,
+        });
+        const expected: StageEvent = {
+          runId: run.id,
+          seq: 2,
+          stage: 'EXTRACTING',
+          at: at(1000),
+          attempt: 1,
+          message: null,
+          error: null,
+        };
+        expect(r.event).toEqual(expected);
+        expect(r.run).toEqual({ ...run, stage: 'EXTRACTING', updatedAt: at(1000), running: 'extraction' });
+        expect(await store.get(run.id)).toEqual(r.run);
+        expect((await store.events(run.id))[1]).toEqual(expected);
+      });
+
+      it('keeps an attempt message, including an empty one, and leaves absent fields null', async () => {
+        const { run } = await create();
+        const a = await store.transition(run.id, {
+          stage: 'EXTRACTING',
+          at: at(1),
+          attempt: 2,
+          message: 'HTTP 503; waiting 500 ms',
+        });
+        const b = await store.transition(run.id, { stage: 'EXTRACTING', at: at(2), message: '' });
+        expect(a.event).toMatchObject({ attempt: 2, message: 'HTTP 503; waiting 500 ms', error: null });
+        expect(b.event).toMatchObject({ attempt: null, message: '', error: null });
+        expect((await store.events(run.id)).slice(1)).toEqual([a.event, b.event]);
+      });
+
+      it('sets extraction and specialization only when given, and keeps them after', async () => {
+        const { run } = await create();
+        const x = await store.transition(run.id, { stage: 'EXTRACTED', at: at(1), extraction, running: null });
+        expect(x.run.extraction).toEqual(extraction);
+        const s = await store.transition(run.id, { stage: 'COMPLETE', at: at(2), specialization });
+        expect(s.run.extraction).toEqual(extraction);
+        expect(s.run.specialization).toEqual(specialization);
+        const later = await store.transition(run.id, { stage: 'SPECIALIZING', at: at(3) });
+        expect(later.run).toMatchObject({ extraction, specialization, stage: 'SPECIALIZING', updatedAt: at(3) });
+      });
+
+      it('sets error when given, keeps it when not, clears it with clearError or error: null', async () => {
+        const { run } = await create();
+        const e = failure();
+        const failed = await store.transition(run.id, { stage: 'FAILED', at: at(1), error: e, running: null });
+        expect(failed.event.error).toEqual(e);
+        expect(failed.run.error).toEqual(e);
+        const kept = await store.transition(run.id, { stage: 'EXTRACTING', at: at(2), attempt: 1 });
+        expect(kept.run.error).toEqual(e);
+        expect(kept.event.error).toBeNull();
+        const cleared = await store.transition(run.id, { stage: 'EXTRACTING', at: at(3), clearError: true });
+        expect(cleared.run.error).toBeNull();
+        await store.transition(run.id, { stage: 'FAILED', at: at(4), error: { ...e, raw: 'not json' } });
+        expect((await store.get(run.id))?.error).toEqual({ ...e, raw: 'not json' });
+        const nulled = await store.transition(run.id, { stage: 'EXTRACTING', at: at(5), error: null });
+        expect(nulled.run.error).toBeNull();
+      });
+
+      it('sets running when given (null clears it) and keeps it when not', async () => {
+        const { run } = await create();
+        const a = await store.transition(run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        expect(a.run.running).toBe('extraction');
+        const b = await store.transition(run.id, { stage: 'EXTRACTING', at: at(2), attempt: 2 });
+        expect(b.run.running).toBe('extraction');
+        const c = await store.transition(run.id, { stage: 'EXTRACTED', at: at(3), running: null, extraction });
+        expect(c.run.running).toBeNull();
+      });
+
+      it('throws RUN_NOT_FOUND for an unknown run', async () => {
+        await expect(store.transition('no-such-run', { stage: 'EXTRACTING', at: at(1) })).rejects.toMatchObject({
+          code: 'RUN_NOT_FOUND',
+        });
+        expect(await store.events('no-such-run')).toEqual([]);
+      });
+
+      it('concurrent transitions of one run get distinct, gapless seqs in order', async () => {
+        const { run } = await create();
+        const all = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.transition(run.id, { stage: 'EXTRACTING', at: at(i), attempt: i + 1 }),
+          ),
+        );
+        expect(all.map((r) => r.event.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+        const events = await store.events(run.id);
+        expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+        for (const r of all) expect(events[r.event.seq - 1]).toEqual(r.event);
+      });
+    });
+
+    describe('events', () => {
+      it('are in order, and only those after afterSeq when given', async () => {
+        const { run } = await create();
+        await store.transition(run.id, { stage: 'EXTRACTING', at: at(1), attempt: 1, running: 'extraction' });
+        await store.transition(run.id, { stage: 'EXTRACTED', at: at(2), extraction, running: null });
+        await store.transition(run.id, { stage: 'SPECIALIZING', at: at(3), attempt: 1, running: 'specialization' });
+        const all = await store.events(run.id);
+        expect(all.map((e) => [e.seq, e.stage])).toEqual([
+          [1, 'RECEIVED'],
+          [2, 'EXTRACTING'],
+          [3, 'EXTRACTED'],
+          [4, 'SPECIALIZING'],
+        ]);
+        expect(await store.events(run.id, 0)).toEqual(all);
+        expect(await store.events(run.id, 2)).toEqual(all.slice(2));
+        expect(await store.events(run.id, 4)).toEqual([]);
+        expect(await store.events(run.id, 99)).toEqual([]);
+      });
+
+      it('eventsOfMany answers per run in the order asked, [] for unknown ids', async () => {
+        const a = await create();
+        const b = await create();
+        await store.transition(b.run.id, { stage: 'EXTRACTING', at: at(1), attempt: 1 });
+        const [eb, unknown, ea] = await store.eventsOfMany([b.run.id, 'unknown', a.run.id]);
+        expect(eb?.map((e) => [e.runId, e.seq])).toEqual([
+          [b.run.id, 1],
+          [b.run.id, 2],
+        ]);
+        expect(unknown).toEqual([]);
+        expect(ea).toEqual(await store.events(a.run.id));
+        expect(await store.eventsOfMany([])).toEqual([]);
+      });
+    });
+
+    describe('list', () => {
+      it('pages newest first with opaque cursors', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await create()).run.id);
+        const newestFirst = [...ids].reverse();
+        const p1 = await store.list({ first: 2 });
+        expect(p1.runs.map((r) => r.run.id)).toEqual(newestFirst.slice(0, 2));
+        expect(p1.hasNextPage).toBe(true);
+        const p2 = await store.list({ first: 2, after: p1.runs[1]?.cursor });
+        expect(p2.runs.map((r) => r.run.id)).toEqual(newestFirst.slice(2, 4));
+        expect(p2.hasNextPage).toBe(true);
+        const p3 = await store.list({ first: 2, after: p2.runs[1]?.cursor });
+        expect(p3.runs.map((r) => r.run.id)).toEqual(newestFirst.slice(4));
+        expect(p3.hasNextPage).toBe(false);
+        const all = await store.list({ first: 5 });
+        expect(all.hasNextPage).toBe(false);
+        expect(all.runs.map((r) => r.run)).toEqual(await store.getMany(newestFirst));
+        expect(await store.list({ first: 0 })).toEqual({ runs: [], hasNextPage: true });
+      });
+
+      it('answers an empty page on an empty store', async () => {
+        expect(await store.list({ first: 10 })).toEqual({ runs: [], hasNextPage: false });
+      });
+
+      it('filters by stage, following transitions', async () => {
+        const a = await create();
+        const b = await create();
+        const c = await create();
+        await store.transition(a.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        await store.transition(c.run.id, { stage: 'EXTRACTING', at: at(2), running: 'extraction' });
+        await store.transition(c.run.id, { stage: 'EXTRACTED', at: at(3), extraction, running: null });
+        const ids = async (stage: 'RECEIVED' | 'EXTRACTING' | 'EXTRACTED' | 'COMPLETE') =>
+          (await store.list({ first: 10, stage })).runs.map((r) => r.run.id);
+        expect(await ids('RECEIVED')).toEqual([b.run.id]);
+        expect(await ids('EXTRACTING')).toEqual([a.run.id]);
+        expect(await ids('EXTRACTED')).toEqual([c.run.id]);
+        expect(await ids('COMPLETE')).toEqual([]);
+        // a stage's list stays newest-created first, whenever each run got there
+        await store.transition(a.run.id, { stage: 'EXTRACTED', at: at(4), extraction, running: null });
+        expect(await ids('EXTRACTED')).toEqual([c.run.id, a.run.id]);
+        const p1 = await store.list({ first: 1, stage: 'EXTRACTED' });
+        expect(p1.hasNextPage).toBe(true);
+        const p2 = await store.list({ first: 1, stage: 'EXTRACTED', after: p1.runs[0]?.cursor });
+        expect(p2.runs.map((r) => r.run.id)).toEqual([a.run.id]);
+        expect(p2.hasNextPage).toBe(false);
+      });
+
+      it('refuses a cursor it did not issue with BAD_USER_INPUT', async () => {
+        await create();
+        const forged = (s: string) => Buffer.from(s).toString('base64url');
+        for (const after of ['garbage', forged('run:abc'), forged('run:1234567890123456'), forged('other:1')]) {
+          const err = await store.list({ first: 1, after }).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(AppError);
+          expect(err).toMatchObject({ code: 'BAD_USER_INPUT' });
+        }
+      });
+    });
+
+    describe('leases', () => {
+      const lease = (stage: StageName = 'extraction') => ({ stage, ttl: 5_000 });
+
+      it('one owner at a time; the owner may take it again; stages are independent', async () => {
+        const { run } = await create();
+        const { stage, ttl } = lease();
+        expect(await store.acquireLease(run.id, stage, 'a', ttl)).toBe(true);
+        expect(await store.acquireLease(run.id, stage, 'b', ttl)).toBe(false);
+        expect(await store.acquireLease(run.id, stage, 'a', ttl)).toBe(true);
+        expect(await store.acquireLease(run.id, 'specialization', 'b', ttl)).toBe(true);
+      });
+
+      it('renew and release only by the owner', async () => {
+        const { run } = await create();
+        const { stage, ttl } = lease();
+        await store.acquireLease(run.id, stage, 'a', ttl);
+        expect(await store.renewLease(run.id, stage, 'b', ttl)).toBe(false);
+        expect(await store.renewLease(run.id, stage, 'a', ttl)).toBe(true);
+        await store.releaseLease(run.id, stage, 'b');
+        expect(await store.acquireLease(run.id, stage, 'b', ttl)).toBe(false);
+        await store.releaseLease(run.id, stage, 'a');
+        expect(await store.renewLease(run.id, stage, 'a', ttl)).toBe(false);
+        expect(await store.acquireLease(run.id, stage, 'b', ttl)).toBe(true);
+      });
+
+      it('an expired lease may be taken by another owner, and is then lost to the first', async () => {
+        const { run } = await create();
+        expect(await store.acquireLease(run.id, 'extraction', 'a', 60)).toBe(true);
+        await sleep(150);
+        expect(await store.acquireLease(run.id, 'extraction', 'b', 5_000)).toBe(true);
+        expect(await store.renewLease(run.id, 'extraction', 'a', 5_000)).toBe(false);
+        expect(await store.acquireLease(run.id, 'extraction', 'a', 5_000)).toBe(false);
+      });
+
+      it('renewing extends the lease', async () => {
+        const { run } = await create();
+        expect(await store.acquireLease(run.id, 'extraction', 'a', 400)).toBe(true);
+        await sleep(100);
+        expect(await store.renewLease(run.id, 'extraction', 'a', 5_000)).toBe(true);
+        await sleep(500);
+        expect(await store.acquireLease(run.id, 'extraction', 'b', 1_000)).toBe(false);
+      });
+
+      it('renewing a lease that expired fails, even before anyone else takes it ("false when it was lost")', async () => {
+        const { run } = await create();
+        expect(await store.acquireLease(run.id, 'extraction', 'a', 60)).toBe(true);
+        await sleep(150);
+        expect(await store.renewLease(run.id, 'extraction', 'a', 5_000)).toBe(false);
+      });
+
+      it('concurrent acquires by many owners: exactly one wins', async () => {
+        const { run } = await create();
+        const wins = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.acquireLease(run.id, 'extraction', `owner-${i}`, 5_000)),
+        );
+        expect(wins.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    describe('markInterrupted', () => {
+      const interrupted = (stage: StageName): PipelineError => ({
+        code: 'RUN_INTERRUPTED',
+        message: `interrupted during ${stage}`,
+        stage: stage === 'extraction' ? 'EXTRACTING' : 'SPECIALIZING',
+        retryable: true,
+      });
+
+      it('fails runs with a stage running and no live lease, and leaves the others alone', async () => {
+        const orphan = await create();
+        const leased = await create();
+        const otherStageLeased = await create();
+        const expired = await create();
+        const idle = await create();
+        await store.transition(orphan.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        await store.transition(leased.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        await store.acquireLease(leased.run.id, 'extraction', 'alive', 5_000);
+        await store.transition(otherStageLeased.run.id, { stage: 'EXTRACTED', at: at(1), extraction });
+        await store.transition(otherStageLeased.run.id, {
+          stage: 'SPECIALIZING',
+          at: at(2),
+          running: 'specialization',
+        });
+        await store.acquireLease(otherStageLeased.run.id, 'extraction', 'alive', 5_000);
+        await store.transition(expired.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        await store.acquireLease(expired.run.id, 'extraction', 'dead', 50);
+        await sleep(120);
+
+        const events = await store.markInterrupted(at(500), interrupted);
+        const byRun = new Map(events.map((e) => [e.runId, e]));
+        expect([...byRun.keys()].sort()).toEqual([orphan.run.id, otherStageLeased.run.id, expired.run.id].sort());
+        expect(byRun.get(orphan.run.id)).toEqual({
+          runId: orphan.run.id,
+          seq: 3,
+          stage: 'FAILED',
+          at: at(500),
+          attempt: null,
+          message: null,
+          error: interrupted('extraction'),
+        });
+        expect(byRun.get(otherStageLeased.run.id)).toMatchObject({ seq: 4, error: interrupted('specialization') });
+
+        const after = await store.get(orphan.run.id);
+        expect(after).toMatchObject({
+          stage: 'FAILED',
+          running: null,
+          error: interrupted('extraction'),
+          updatedAt: at(500),
+        });
+        expect((await store.events(orphan.run.id)).at(-1)).toEqual(byRun.get(orphan.run.id));
+        expect(await store.get(leased.run.id)).toMatchObject({
+          stage: 'EXTRACTING',
+          running: 'extraction',
+          error: null,
+        });
+        expect(await store.get(idle.run.id)).toMatchObject({ stage: 'RECEIVED', running: null });
+        expect((await store.list({ first: 10, stage: 'FAILED' })).runs).toHaveLength(3);
+
+        // nothing left to mark, and the leased run once its holder lets go
+        expect(await store.markInterrupted(at(501), interrupted)).toEqual([]);
+        await store.releaseLease(leased.run.id, 'extraction', 'alive');
+        expect((await store.markInterrupted(at(502), interrupted)).map((e) => e.runId)).toEqual([leased.run.id]);
+      });
+
+      it('answers [] when nothing runs', async () => {
+        await create();
+        expect(await store.markInterrupted(at(1), interrupted)).toEqual([]);
+      });
+    });
+
+    describe('deleteCreatedBefore', () => {
+      it('deletes older runs with their events, keys and index entries; returns how many', async () => {
+        const old1 = await create({ createdAt: at(10), idempotencyKey: 'k-old' });
+        const old2 = await create({ createdAt: at(20) });
+        const edge = await create({ createdAt: at(30) });
+        const young = await create({ createdAt: at(40) });
+        await store.transition(old2.run.id, { stage: 'EXTRACTING', at: at(21), running: 'extraction' });
+
+        expect(await store.deleteCreatedBefore(at(30))).toBe(2);
+        expect(await store.getMany([old1.run.id, old2.run.id, edge.run.id, young.run.id])).toEqual([
+          null,
+          null,
+          edge.run,
+          young.run,
+        ]);
+        expect(await store.events(old1.run.id)).toEqual([]);
+        expect(await store.events(old2.run.id)).toEqual([]);
+        expect((await store.list({ first: 10 })).runs.map((r) => r.run.id)).toEqual([young.run.id, edge.run.id]);
+        expect((await store.list({ first: 10, stage: 'EXTRACTING' })).runs).toEqual([]);
+        expect(await store.markInterrupted(at(50), () => failure('RUN_INTERRUPTED'))).toEqual([]);
+        // the key named a deleted run: a new run is made
+        const again = await create({ idempotencyKey: 'k-old', createdAt: at(50) });
+        expect(again.created).toBe(true);
+        expect(await store.deleteCreatedBefore(at(30))).toBe(0);
+      });
+    });
+
+    describe('ping and close', () => {
+      it('ping resolves while the store is reachable', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+  });
+}
