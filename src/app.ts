@@ -26,6 +26,8 @@ import { useDrainGate } from './http/use-drain-gate.js';
 import { useMetrics } from './http/use-metrics-endpoint.js';
 import { useRequestLog } from './http/use-request-log.js';
 import { useRestOrchestrate } from './http/use-rest-orchestrate.js';
+import { useTracing } from './http/use-tracing.js';
+import { startTracing } from './observability/tracing-sdk.js';
 import { createRuntime, type Runtime, type RuntimeDeps } from './runtime.js';
 import { schema } from './schema/index.js';
 import { startRetention } from './store/retention.js';
@@ -77,6 +79,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     },
     async close() {
       await runtime.close();
+      await tracing?.shutdown();
     },
     async shutdown(graceMs) {
       await app.drain(graceMs);
@@ -85,6 +88,8 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
   };
 
   const { metrics } = runtime;
+  const tracing = config.otlpEndpoint ? startTracing(config.otlpEndpoint) : undefined;
+  if (tracing) logger.info({ endpoint: config.otlpEndpoint }, 'exporting traces over OTLP/HTTP');
   const keys = app.keys;
   if (keys.isOpen) {
     logger.warn(
@@ -135,6 +140,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     costLimitPlugin({ maxCost: OPERATION_LIMITS.maxCost, exposeLimits: true, ...limitRejected }),
     blockFieldSuggestionsPlugin(),
     ...(config.introspection ? [] : [useDisableIntrospection() as Plugin]),
+    ...(tracing ? [useTracing()] : []),
     // 10. incremental delivery: @defer on specialization sends extraction first
     useDeferStream(),
     // 11. a client that goes away stops resolvers that have not started (calls under way go on)

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { type Logger, scrubSecrets } from '../logger.js';
+import { inSpan } from '../observability/tracing.js';
 import { AttemptDeadline, sleep } from './abort.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { GatewayError } from './errors.js';
@@ -142,7 +143,19 @@ export class GatewayClient implements Gateway {
     return result;
   }
 
-  private async attempt(call: ModelCall, body: string): Promise<{ outcome: Outcome; token?: string }> {
+  private attempt(call: ModelCall, body: string): Promise<{ outcome: Outcome; token?: string }> {
+    return inSpan('gateway.attempt', { 'gen_ai.request.model': call.modelId, ...call.logContext }, async (span) => {
+      const result = await this.attemptOnce(call, body);
+      const { outcome } = result;
+      span.setAttribute('http.response.status_code', outcome.ok ? 200 : (outcome.error.status ?? 0));
+      const correlationId = outcome.ok ? outcome.answer.correlationId : outcome.error.correlationId;
+      if (correlationId) span.setAttribute('inin.correlation_id', correlationId);
+      if (!outcome.ok) span.setAttribute('error.type', outcome.error.code);
+      return result;
+    });
+  }
+
+  private async attemptOnce(call: ModelCall, body: string): Promise<{ outcome: Outcome; token?: string }> {
     const release = await this.o.limiter.acquire(call.signal);
     const deadline = new AttemptDeadline(call.signal, this.o.timeoutMs);
     let token: string | undefined;

@@ -4,6 +4,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { abortReason } from '../gateway/abort.js';
 import type { AttemptNotice, Gateway } from '../gateway/types.js';
 import type { Logger } from '../logger.js';
+import { inSpan } from '../observability/tracing.js';
 import type { RunStore, Transition } from '../store/run-store.js';
 import { StageFailure } from './failures.js';
 import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
@@ -213,7 +214,11 @@ export class Orchestrator {
     }
   }
 
-  private async runStage(run: RunRecord, stage: StageName): Promise<ExtractionResult | SpecializationResult> {
+  private runStage(run: RunRecord, stage: StageName): Promise<ExtractionResult | SpecializationResult> {
+    return inSpan(`pipeline.${stage}`, { 'run.id': run.id, 'pipeline.stage': stage }, () => this.callStage(run, stage));
+  }
+
+  private async callStage(run: RunRecord, stage: StageName): Promise<ExtractionResult | SpecializationResult> {
     const events = new TransitionWriter(this.o.store, this.o.bus, run.id, this.o.logger);
     const runningStage = RUNNING_STAGE[stage];
     const started = performance.now();

@@ -46,6 +46,7 @@ type Documents = {
     "\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": typeof types.ShutdownExtractDocument,
     "\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n": typeof types.ShutdownReadBackDocument,
     "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n": typeof types.ShutdownWatchDocument,
+    "\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": typeof types.TracedRunDocument,
 };
 const documents: Documents = {
     "\n  mutation OrchestrateInputCheck($input: OrchestrateInput!) {\n    orchestrate(input: $input) { id stage }\n  }\n": types.OrchestrateInputCheckDocument,
@@ -80,6 +81,7 @@ const documents: Documents = {
     "\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": types.ShutdownExtractDocument,
     "\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n": types.ShutdownReadBackDocument,
     "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n": types.ShutdownWatchDocument,
+    "\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": types.TracedRunDocument,
 };
 
 /**
@@ -224,6 +226,10 @@ export function graphql(source: "\n  query ShutdownReadBack($id: ID!) {\n    run
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n"): (typeof documents)["\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n"): (typeof documents)["\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
