@@ -18,6 +18,7 @@ import { KeyRing } from './access/key-ring.js';
 import { RateLimiter } from './access/rate-limiter.js';
 import type { Config } from './config.js';
 import { type Context, createContext } from './context.js';
+import { sleep } from './gateway/abort.js';
 import { GRAPHIQL_TABS } from './http/graphiql-examples.js';
 import { createMaskError } from './http/mask-error.js';
 import { useAccess } from './http/use-access.js';
@@ -40,6 +41,9 @@ export const OPERATION_LIMITS = {
   maxCost: 5000,
   maxBodyBytes: 256 * 1024,
 } as const;
+
+/** How long start-up waits for a shared bus to subscribe, so early events from other instances are heard. */
+const BUS_READY_PATIENCE_MS = 2000;
 
 export interface App {
   /** API keys, for the WebSocket server's connectionParams */
@@ -160,7 +164,9 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     landingPage: false,
   });
 
-  await orchestrator.recoverInterrupted();
+  // a store that is down at start-up is not fatal: /ready says so, and the periodic sweep catches up
+  await orchestrator.recoverInterrupted().catch((err: unknown) => logger.warn({ err }, 'start-up recovery skipped'));
+  await Promise.race([runtime.bus.ready, sleep(BUS_READY_PATIENCE_MS)]).catch(() => {});
   app.retention = startRetention(runtime.store, config.runRetentionDays, logger, deps.now);
   // a holder on another process may die at any time: its runs are found once its lease expires
   const sweep = setInterval(() => {

@@ -48,6 +48,8 @@ export interface Config {
   graphiql: boolean;
   introspection: boolean;
   breaker: { failureThreshold: number; cooldownMs: number };
+  /** how long a dead instance's stage stays blocked before another instance takes it over */
+  stageLeaseMs: number;
   otlpEndpoint?: string;
 }
 
@@ -129,6 +131,7 @@ const envSchema = z.object({
   INTROSPECTION: boolish,
   BREAKER_FAILURE_THRESHOLD: int(1, 1000, 5),
   BREAKER_COOLDOWN_MS: int(100, 3_600_000, 30_000),
+  STAGE_LEASE_MS: int(300, 600_000, 15_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
 });
 
@@ -240,6 +243,7 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     introspection: isTrue(e.INTROSPECTION, e.NODE_ENV !== 'production'),
     breaker: { failureThreshold: e.BREAKER_FAILURE_THRESHOLD, cooldownMs: e.BREAKER_COOLDOWN_MS },
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    stageLeaseMs: e.STAGE_LEASE_MS,
   };
 }
 

@@ -109,7 +109,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     models: config.models,
     maxInputChars: config.maxInputChars,
     now: deps.now,
-    leaseTtlMs: deps.leaseTtlMs,
+    leaseTtlMs: deps.leaseTtlMs ?? config.stageLeaseMs,
     onStageEnd: (stage, outcome, seconds) => {
       metrics.stageEnded(stage, outcome, seconds);
       deps.onStageEnd?.(stage, outcome, seconds);

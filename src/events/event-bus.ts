@@ -7,6 +7,8 @@ export interface EventBus {
   /** Starts buffering at once: events published after this call are never missed. */
   subscribe(scope: { runId: string } | 'all'): EventQueue<StageEvent>;
   close(): Promise<void>;
+  /** resolves once the bus hears other instances (at once for an in-process bus) */
+  readonly ready?: Promise<void>;
 }
 
 /** The subset of EventTarget that both Node's and `@graphql-yoga/redis-event-target` offer. */

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { abortReason } from '../gateway/abort.js';
+import { abortReason, sleep } from '../gateway/abort.js';
 import type { AttemptNotice, Gateway } from '../gateway/types.js';
 import type { Logger } from '../logger.js';
 import { inSpan } from '../observability/tracing.js';
@@ -254,23 +254,29 @@ export class Orchestrator {
           modelId: run.secondaryModelId,
         });
       }
-      await events.write({
-        stage: DONE_STAGE[stage],
-        at: this.now().toISOString(),
-        [stage]: result,
-        running: null,
-      });
+      await events.write(
+        {
+          stage: DONE_STAGE[stage],
+          at: this.now().toISOString(),
+          [stage]: result,
+          running: null,
+        },
+        true,
+      );
       this.o.onStageEnd?.(stage, 'ok', (performance.now() - started) / 1000);
       if (stage === 'specialization') this.o.onRunEnd?.('COMPLETE');
       return result;
     } catch (err) {
       const failure = this.failureOf(err, run.id, stage).atStage(runningStage);
-      await events.write({
-        stage: 'FAILED',
-        at: this.now().toISOString(),
-        error: failure.toPipelineError(),
-        running: null,
-      });
+      await events.write(
+        {
+          stage: 'FAILED',
+          at: this.now().toISOString(),
+          error: failure.toPipelineError(),
+          running: null,
+        },
+        true,
+      );
       this.o.onStageEnd?.(stage, 'failed', (performance.now() - started) / 1000);
       this.o.onRunEnd?.('FAILED');
       throw failure;
@@ -350,11 +356,16 @@ class TransitionWriter {
     private readonly logger: Logger,
   ) {}
 
-  write(t: Transition): Promise<void> {
+  /**
+   * `final` writes (a stage's result or failure) are retried while the store is
+   * unreachable, for up to FINAL_WRITE_PATIENCE_MS: a paid answer is worth
+   * waiting for the store to come back rather than being paid for again.
+   */
+  write(t: Transition, final = false): Promise<void> {
     const next = this.chain
       .catch(() => {})
       .then(async () => {
-        const { event } = await this.store.transition(this.runId, t);
+        const { event } = await (final ? this.persistently(t) : this.store.transition(this.runId, t));
         this.bus.publish(event);
       });
     this.chain = next;
@@ -363,4 +374,23 @@ class TransitionWriter {
     );
     return next;
   }
+
+  private async persistently(t: Transition) {
+    const giveUpAt = Date.now() + FINAL_WRITE_PATIENCE_MS;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        return await this.store.transition(this.runId, t);
+      } catch (err) {
+        const unavailable = err instanceof AppError && err.code === 'STORE_UNAVAILABLE';
+        if (!unavailable || Date.now() + wait > giveUpAt) throw err;
+        this.logger.warn(
+          { runId: this.runId, stage: t.stage, waitMs: wait },
+          'store unavailable: retrying the write of a stage outcome',
+        );
+        await sleep(wait);
+      }
+    }
+  }
 }
+
+const FINAL_WRITE_PATIENCE_MS = 30_000;

@@ -2,6 +2,7 @@ import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { EventTargetBus } from '../../src/events/event-bus.js';
 import type { RunningServer } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { collectSse, sseEvents, subscribeSse } from '../helpers/sse.js';
@@ -160,6 +161,32 @@ describe('pipelineProgress: history first, then live, no gap, no duplicate, then
       expect(stages).toEqual(FULL_HISTORY);
     } finally {
       await client.dispose();
+    }
+  });
+});
+
+describe('pipelineProgress when live events are lost (a pub/sub outage)', () => {
+  it('fills the gap from the store: every event, once, in order', async () => {
+    // a bus that loses every EXTRACTING and SPECIALIZING event on the way
+    class LossyBus extends EventTargetBus {
+      override publish(event: Parameters<EventTargetBus['publish']>[0]): void {
+        if (event.stage !== 'EXTRACTING' && event.stage !== 'SPECIALIZING') super.publish(event);
+      }
+    }
+    const t = await createTestApp({ deps: { bus: new LossyBus() } });
+    const server = await listen(t.app);
+    try {
+      const id = (await t.gql(StartLazy, { text: SEED })).data?.orchestrate.id as string;
+      const watching = subscribeSse(server.url, print(Progress), { runId: id }).then((res) =>
+        collectSse<ProgressEvent>(res),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      await t.app.runtime.orchestrator.ensureStage(id, 'specialization');
+      const events = await watching;
+      expect(events.map((e) => e.pipelineProgress.stage)).toEqual(FULL_HISTORY);
+    } finally {
+      await server.close(0);
+      await t.sim.close();
     }
   });
 });

@@ -47,6 +47,10 @@ type Documents = {
     "\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n": typeof types.ShutdownReadBackDocument,
     "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n": typeof types.ShutdownWatchDocument,
     "\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": typeof types.TracedRunDocument,
+    "\n  mutation ScaleCreate($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": typeof types.ScaleCreateDocument,
+    "\n  mutation ScaleFinish($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n": typeof types.ScaleFinishDocument,
+    "\n  query ScaleRead($id: ID!) {\n    run(id: $id) { stage error { code } events { seq stage } }\n  }\n": typeof types.ScaleReadDocument,
+    "\n  subscription ScaleWatch($runId: ID!) {\n    pipelineProgress(runId: $runId) { seq stage }\n  }\n": typeof types.ScaleWatchDocument,
 };
 const documents: Documents = {
     "\n  mutation OrchestrateInputCheck($input: OrchestrateInput!) {\n    orchestrate(input: $input) { id stage }\n  }\n": types.OrchestrateInputCheckDocument,
@@ -82,6 +86,10 @@ const documents: Documents = {
     "\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n": types.ShutdownReadBackDocument,
     "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n": types.ShutdownWatchDocument,
     "\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": types.TracedRunDocument,
+    "\n  mutation ScaleCreate($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": types.ScaleCreateDocument,
+    "\n  mutation ScaleFinish($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n": types.ScaleFinishDocument,
+    "\n  query ScaleRead($id: ID!) {\n    run(id: $id) { stage error { code } events { seq stage } }\n  }\n": types.ScaleReadDocument,
+    "\n  subscription ScaleWatch($runId: ID!) {\n    pipelineProgress(runId: $runId) { seq stage }\n  }\n": types.ScaleWatchDocument,
 };
 
 /**
@@ -230,6 +238,22 @@ export function graphql(source: "\n  subscription ShutdownWatch {\n    pipelineE
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n"): (typeof documents)["\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ScaleCreate($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"): (typeof documents)["\n  mutation ScaleCreate($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ScaleFinish($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n"): (typeof documents)["\n  mutation ScaleFinish($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ScaleRead($id: ID!) {\n    run(id: $id) { stage error { code } events { seq stage } }\n  }\n"): (typeof documents)["\n  query ScaleRead($id: ID!) {\n    run(id: $id) { stage error { code } events { seq stage } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ScaleWatch($runId: ID!) {\n    pipelineProgress(runId: $runId) { seq stage }\n  }\n"): (typeof documents)["\n  subscription ScaleWatch($runId: ID!) {\n    pipelineProgress(runId: $runId) { seq stage }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -26,7 +26,8 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export async function startRedisServer(): Promise<RedisServer> {
+/** `persistent`: an append-only file synced on every write, so data outlives a stop (as a production Redis should). */
+export async function startRedisServer(opts: { persistent?: boolean } = {}): Promise<RedisServer> {
   if (spawnSync(BINARY, ['--version']).error) {
     throw new Error(`${BINARY} not found: install it (Debian/Ubuntu: apt-get install redis-server)`);
   }
@@ -37,7 +38,17 @@ export async function startRedisServer(): Promise<RedisServer> {
   const launch = async () => {
     const proc = spawn(
       BINARY,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        ...(opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+        '--dir',
+        dir,
+      ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
