@@ -8,7 +8,7 @@ const config: CodegenConfig = {
   // NodeNext resolution wants explicit .js extensions in the generated imports
   importExtension: '.js',
   schema: 'schema/schema.graphql',
-  documents: ['test/**/*.ts', '!test/gql/**'],
+  documents: ['operations/**/*.graphql', 'test/**/*.ts', '!test/gql/**'],
   ignoreNoDocuments: false,
   generates: {
     'test/gql/': {
@@ -18,7 +18,8 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         scalars: { DateTime: 'string', JSON: 'unknown' },
       },
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json: the allow-list of PERSISTED_OPERATIONS_FILE
+      presetConfig: { fragmentMasking: false, persistedDocuments: true },
     },
   },
 };

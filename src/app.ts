@@ -25,6 +25,7 @@ import { useAccess } from './http/use-access.js';
 import { useBodyLimit } from './http/use-body-limit.js';
 import { useDrainGate } from './http/use-drain-gate.js';
 import { useMetrics } from './http/use-metrics-endpoint.js';
+import { usePersistedOperationsOnly } from './http/use-persisted-operations-only.js';
 import { useRequestLog } from './http/use-request-log.js';
 import { useRestOrchestrate } from './http/use-rest-orchestrate.js';
 import { useTracing } from './http/use-tracing.js';
@@ -135,6 +136,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     }),
     // 7. the REST route shares the orchestrator, outside GraphQL
     useRestOrchestrate(orchestrator, logger),
+    ...(config.persistedOperations ? [usePersistedOperationsOnly(config.persistedOperations)] : []),
     // 8. a browser form cannot post a mutation on a visitor's behalf
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'x-requested-with'] }),
     // 9. operation limits, checked at validation, before any resolver runs

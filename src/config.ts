@@ -50,6 +50,8 @@ export interface Config {
   breaker: { failureThreshold: number; cooldownMs: number };
   /** how long a dead instance's stage stays blocked before another instance takes it over */
   stageLeaseMs: number;
+  /** PERSISTED_OPERATIONS_FILE: when set, only these operations (id -> document) are accepted */
+  persistedOperations?: Record<string, string>;
   otlpEndpoint?: string;
 }
 
@@ -132,6 +134,7 @@ const envSchema = z.object({
   BREAKER_FAILURE_THRESHOLD: int(1, 1000, 5),
   BREAKER_COOLDOWN_MS: int(100, 3_600_000, 30_000),
   STAGE_LEASE_MS: int(300, 600_000, 15_000),
+  PERSISTED_OPERATIONS_FILE: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
 });
 
@@ -179,6 +182,27 @@ function readApiKeysFile(path: string): ApiKeyEntry[] {
     throw new ConfigError('API_KEYS_FILE', `${issue?.path.join('.') || 'file'} ${issue?.message ?? 'is invalid'}`);
   }
   return parsed.data.map((k) => ({ ...k, sha256: k.sha256.toLowerCase() }));
+}
+
+const persistedOperationsSchema = z
+  .record(z.string().min(1), z.string().min(1))
+  .refine((m) => Object.keys(m).length > 0, 'must list at least one operation');
+
+/** `PERSISTED_OPERATIONS_FILE`: `{ "<id>": "<document>" }`, as `npm run codegen` writes it. */
+function readPersistedOperations(path: string): Record<string, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(
+      'PERSISTED_OPERATIONS_FILE',
+      `cannot read ${path} as JSON (${(err as Error).message.split('\n')[0]})`,
+    );
+  }
+  const parsed = persistedOperationsSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new ConfigError('PERSISTED_OPERATIONS_FILE', 'must be a JSON object of id -> GraphQL document');
+  return parsed.data;
 }
 
 /**
@@ -244,6 +268,7 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     breaker: { failureThreshold: e.BREAKER_FAILURE_THRESHOLD, cooldownMs: e.BREAKER_COOLDOWN_MS },
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     stageLeaseMs: e.STAGE_LEASE_MS,
+    persistedOperations: e.PERSISTED_OPERATIONS_FILE ? readPersistedOperations(e.PERSISTED_OPERATIONS_FILE) : undefined,
   };
 }
 
