@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { RunRecord, StageEvent } from '../pipeline/run.js';
 import type { PipelineError, PipelineStage, StageName } from '../pipeline/types.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import type { NewRun, RunListQuery, RunPage, RunStore, Transition } from './run-store.js';
 
 /**
@@ -603,17 +604,6 @@ function eventJson(t: Pick<Transition, 'stage' | 'at' | 'attempt' | 'message' | 
     message: t.message ?? null,
     error: t.error ?? null,
   });
-}
-
-/** The same cursor format as SqliteRunStore: a run's creation order, opaque to clients. */
-function encodeCursor(order: number): string {
-  return Buffer.from(`run:${order}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const m = /^run:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw new AppError('BAD_USER_INPUT', 'The cursor `after` is not one this server issued.');
-  return Number(m[1]);
 }
 
 function parseJson<T>(text: string | undefined): T | null {

@@ -48,15 +48,11 @@ export interface RunStore {
   close(): Promise<void>;
 }
 
-export interface NewRun {
-  id: string;
-  text: string;
-  primaryModelId: string;
-  secondaryModelId: string;
-  idempotencyKey: string | null;
-  inputHash: string;
-  createdAt: string;
-}
+/** A run's input, as `create` takes it; the rest of a RunRecord starts empty. */
+export type NewRun = Pick<
+  RunRecord,
+  'id' | 'text' | 'primaryModelId' | 'secondaryModelId' | 'idempotencyKey' | 'inputHash' | 'createdAt'
+>;
 
 export interface Transition {
   stage: PipelineStage;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { AppError } from '../errors.js';
 import type { RunRecord, StageEvent } from '../pipeline/run.js';
 import type { PipelineError, PipelineStage, StageName } from '../pipeline/types.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import type { NewRun, RunListQuery, RunPage, RunStore, Transition } from './run-store.js';
 import { migrate } from './sqlite-migrations.js';
 
@@ -243,16 +244,6 @@ export class SqliteRunStore implements RunStore {
   async close() {
     if (this.db.open) this.db.close();
   }
-}
-
-function encodeCursor(seq: number): string {
-  return Buffer.from(`run:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const m = /^run:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw new AppError('BAD_USER_INPUT', 'The cursor `after` is not one this server issued.');
-  return Number(m[1]);
 }
 
 function parseJson<T>(text: string | null): T | null {
