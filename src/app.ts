@@ -71,20 +71,27 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
   const { orchestrator, logger } = runtime;
 
   const stopTimers: Array<() => void> = [];
+  // each happens once, however many callers ask (a signal handler and a test's cleanup, say)
+  let draining: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
   const app: App = {
     keys: new KeyRing(config.apiKeys),
     state: 'starting',
     runtime,
     yoga: undefined as unknown as App['yoga'],
-    async drain(graceMs = config.shutdownGraceMs) {
+    drain(graceMs = config.shutdownGraceMs) {
       app.state = 'draining';
       app.retention?.stop();
       for (const stop of stopTimers) stop();
-      await orchestrator.drain(graceMs);
+      draining ??= orchestrator.drain(graceMs);
+      return draining;
     },
-    async close() {
-      await runtime.close();
-      await tracing?.shutdown();
+    close() {
+      closing ??= (async () => {
+        await runtime.close();
+        await tracing?.shutdown();
+      })();
+      return closing;
     },
     async shutdown(graceMs) {
       await app.drain(graceMs);
@@ -131,6 +138,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     // 6. who is calling, what their role allows, and their rate limit
     useAccess({
       keys,
+      graphiql: config.graphiql,
       limiter: config.rateLimitPerMinute ? new RateLimiter(config.rateLimitPerMinute) : undefined,
       metrics,
     }),

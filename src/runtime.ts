@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { type EventBus, EventTargetBus } from './events/event-bus.js';
 import { RedisEventBus } from './events/redis-bus.js';
 import { CircuitBreaker } from './gateway/circuit-breaker.js';
@@ -94,7 +94,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     deps.store ??
     (redisUrl
       ? new RedisRunStore(redisUrl, { retentionDays: config.runRetentionDays, logger })
-      : new SqliteRunStore(config.sqlitePath));
+      : openSqlite(config.sqlitePath));
   const bus = deps.bus ?? (redisUrl ? new RedisEventBus(redisUrl, { logger }) : new EventTargetBus());
   if (!deps.store) {
     // the host only: a URL may carry a password
@@ -138,4 +138,13 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
       await simulator?.close();
     },
   };
+}
+
+/** Opens the embedded store; a path it cannot use stops start-up with a line naming SQLITE_PATH. */
+function openSqlite(path: string): SqliteRunStore {
+  try {
+    return new SqliteRunStore(path);
+  } catch (err) {
+    throw new ConfigError('SQLITE_PATH', `cannot open ${path} (${err instanceof Error ? err.message : String(err)})`);
+  }
 }

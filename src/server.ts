@@ -17,7 +17,19 @@ export interface RunningServer {
 
 /** Listens on host:port (0: a free port) with HTTP, SSE and WebSocket on /graphql. */
 export async function startServer(app: App, host: string, port: number): Promise<RunningServer> {
-  const server = createServer(app.yoga);
+  const server = createServer((req, res) => {
+    // a chunked body has no length to check against the body limit: ask for one (411)
+    if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] === undefined) {
+      res.writeHead(411, { 'content-type': 'application/json', connection: 'close' });
+      res.end(
+        JSON.stringify({
+          errors: [{ message: 'Send the body with a Content-Length header.', extensions: { code: 'BAD_USER_INPUT' } }],
+        }),
+      );
+      return;
+    }
+    void app.yoga(req, res);
+  });
   // keep-alive longer than common load balancers' idle timeouts, so they close first
   server.keepAliveTimeout = 65_000;
   const wss = attachWebSocket(server, app);

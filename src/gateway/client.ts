@@ -67,21 +67,46 @@ export class GatewayClient implements Gateway {
     this.now = o.now ?? Date.now;
   }
 
+  /**
+   * The circuit breaker judges whole calls, not attempts: a call's own retries
+   * always run their course, and only a call that ended unavailable or timed
+   * out counts against the model (a 429 means busy, and Retry-After rules it).
+   */
   async complete(call: ModelCall): Promise<ModelAnswer> {
+    const breaker = this.o.breaker;
+    const admitted = breaker?.admit(call.modelId) ?? { ok: true };
+    if (!admitted.ok) throw circuitOpen(call.modelId, admitted.retryInMs);
+    try {
+      const answer = await this.withRetries(call);
+      breaker?.succeeded(call.modelId);
+      return answer;
+    } catch (err) {
+      if (err instanceof GatewayError && (err.code === 'GATEWAY_UNAVAILABLE' || err.code === 'GATEWAY_TIMEOUT')) {
+        breaker?.failed(call.modelId);
+      } else if (err instanceof GatewayError && err.status !== undefined && err.code !== 'GATEWAY_RATE_LIMITED') {
+        // the endpoint answered (a 4xx we cannot fix by retrying): it is up
+        breaker?.succeeded(call.modelId);
+      } else {
+        breaker?.abandoned(call.modelId);
+      }
+      throw err;
+    }
+  }
+
+  private async withRetries(call: ModelCall): Promise<ModelAnswer> {
     const options: ModelOptions = { ...DEFAULT_MODEL_OPTIONS, ...call.options };
     const body = this.o.wire.body(call.modelId, call.messages, options);
     const started = this.now();
     let attempt = 0;
     let retriesLeft = this.o.maxAttempts - 1;
     let refreshedAfter401 = false;
+    let timeouts = 0;
     call.onAttempt?.({ attempt: 1 });
 
     for (;;) {
-      const admitted = this.o.breaker?.admit(call.modelId) ?? { ok: true };
-      if (!admitted.ok) throw circuitOpen(call.modelId, admitted.retryInMs, attempt);
       attempt++;
       const attemptStarted = this.now();
-      const { outcome, token } = await this.guarded(call, body);
+      const { outcome, token } = await this.attempt(call, body);
       const latencyMs = this.now() - attemptStarted;
       if (outcome.ok) {
         this.record(call, {
@@ -96,6 +121,7 @@ export class GatewayClient implements Gateway {
 
       const error = outcome.error;
       error.attempts = attempt;
+      if (error.code === 'GATEWAY_TIMEOUT') timeouts++;
       const status = error.status ?? (error.code === 'GATEWAY_TIMEOUT' ? 'timeout' : 'network');
       let retry: { reason: string; waitMs: number } | undefined;
       if (error.status === 401 && token && !refreshedAfter401) {
@@ -109,7 +135,7 @@ export class GatewayClient implements Gateway {
         retry = { reason: describeFailure(error), waitMs };
       }
       this.record(call, { attempt, status, latencyMs, correlationId: error.correlationId, retry });
-      if (!retry) throw finalError(error, attempt);
+      if (!retry) throw finalError(error, attempt, timeouts === attempt);
 
       call.onAttempt?.({
         attempt: attempt + 1,
@@ -122,25 +148,6 @@ export class GatewayClient implements Gateway {
 
   async close(): Promise<void> {
     await this.o.dispatcher.close();
-  }
-
-  /** One attempt, its outcome told to the circuit breaker. */
-  private async guarded(call: ModelCall, body: string): Promise<{ outcome: Outcome; token?: string }> {
-    const breaker = this.o.breaker;
-    let result: { outcome: Outcome; token?: string };
-    try {
-      result = await this.attempt(call, body);
-    } catch (err) {
-      breaker?.abandoned(call.modelId);
-      throw err;
-    }
-    const { outcome } = result;
-    if (outcome.ok) breaker?.succeeded(call.modelId);
-    else if (outcome.error.retryable) breaker?.failed(call.modelId);
-    else if (outcome.error.status === 401 || outcome.error.status === undefined) breaker?.abandoned(call.modelId);
-    // any other answer, even a 4xx, shows the model endpoint is up
-    else breaker?.succeeded(call.modelId);
-    return result;
   }
 
   private attempt(call: ModelCall, body: string): Promise<{ outcome: Outcome; token?: string }> {
@@ -258,11 +265,11 @@ export class GatewayClient implements Gateway {
   }
 }
 
-function circuitOpen(modelId: string, retryInMs: number, attemptsMade: number): GatewayError {
+function circuitOpen(modelId: string, retryInMs: number): GatewayError {
   return new GatewayError(
     'GATEWAY_UNAVAILABLE',
     `Calls to model "${modelId}" are failing fast: it kept failing, so its circuit is open; the next probe goes out in ${Math.ceil(retryInMs / 1000)} s.`,
-    { retryable: true, attempts: attemptsMade },
+    { retryable: true, attempts: 0 },
   );
 }
 
@@ -272,17 +279,19 @@ function describeFailure(error: GatewayError): string {
 }
 
 /** The error a caller sees after the last attempt, with the count of attempts made. */
-function finalError(error: GatewayError, attempts: number): GatewayError {
+function finalError(error: GatewayError, attempts: number, everyAttemptTimedOut: boolean): GatewayError {
   if (!error.retryable || attempts === 1) return error;
   const after = `after ${attempts} attempts`;
+  // GATEWAY_TIMEOUT means every attempt timed out; a mix ending in a timeout is an unavailable gateway
+  const code = error.code === 'GATEWAY_TIMEOUT' && !everyAttemptTimedOut ? 'GATEWAY_UNAVAILABLE' : error.code;
   const messages: Partial<Record<GatewayError['code'], string>> = {
     GATEWAY_RATE_LIMITED: `The LLM gateway was still rate limiting (HTTP 429) ${after}.`,
     GATEWAY_UNAVAILABLE: `The LLM gateway was still unavailable ${after} (last: ${describeFailure(error)}).`,
-    GATEWAY_TIMEOUT: `The LLM gateway timed out ${after} (last: ${error.message})`,
+    GATEWAY_TIMEOUT: `The LLM gateway timed out ${after}, every attempt (${error.message.replace(/\.$/, '')}).`,
   };
-  const message = messages[error.code];
+  const message = messages[code];
   if (!message) return error;
-  const final = new GatewayError(error.code, message, {
+  const final = new GatewayError(code, message, {
     retryable: true,
     status: error.status,
     attempts,

@@ -7,7 +7,19 @@ import type { Metrics } from '../observability/metrics.js';
 import { unifiedError } from '../pipeline/unified.js';
 import { REST_PATH } from './use-rest-orchestrate.js';
 
-const GRAPHQL_PATH = '/graphql';
+/** Probes and metrics: open, like /health in any deployment (keep /metrics off the public edge). */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
+
+/** A browser asking for the GraphiQL page itself (static); the operations it then sends carry a key. */
+export function isGraphiQLPage(request: Request, url: URL, graphiql: boolean): boolean {
+  return (
+    graphiql &&
+    request.method === 'GET' &&
+    request.headers.get('accept')?.includes('text/html') === true &&
+    !url.searchParams.has('query') &&
+    !url.searchParams.has('documentId')
+  );
+}
 
 export interface Caller {
   principal: Principal;
@@ -22,7 +34,7 @@ export interface Caller {
  * in the context (see websocket.ts). A `read` key may query and subscribe but
  * not run a mutation; the rate limit counts GraphQL operations, not requests.
  */
-export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Metrics }): Plugin {
+export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Metrics; graphiql: boolean }): Plugin {
   const callers = new WeakMap<Request, Caller>();
 
   const refuse = (code: ErrorCode, message: string, status: number, headers: Record<string, string> = {}) =>
@@ -34,7 +46,11 @@ export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Me
     name?: string | null,
   ) => {
     const caller = callerOf(context, callers);
-    if (!caller) return undefined; // not through a route we guard (e.g. an in-process execute)
+    // every request and WebSocket connection is authenticated on arrival: no caller means none was
+    if (!caller) {
+      o.metrics.operationRejected('unauthenticated');
+      return refuse('UNAUTHENTICATED', 'A valid API key is required.', 401);
+    }
     const operation = getOperationAST(document, name)?.operation;
     if (operation === 'mutation' && caller.principal.role !== 'orchestrate') {
       o.metrics.operationRejected('forbidden');
@@ -62,9 +78,8 @@ export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Me
   return {
     onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       const path = url.pathname;
-      if (path !== GRAPHQL_PATH && path !== REST_PATH) return;
-      // the GraphiQL page itself is static; the operations it sends carry the key like any other
-      if (request.method === 'GET' && request.headers.get('accept')?.includes('text/html')) return;
+      // every other path is guarded, whatever spelling of /graphql Yoga accepts (/graphql/, //graphql)
+      if (PUBLIC_PATHS.has(path) || isGraphiQLPage(request, url, o.graphiql)) return;
       const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
         endResponse(
           new fetchAPI.Response(JSON.stringify(body), {

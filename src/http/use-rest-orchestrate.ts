@@ -24,6 +24,15 @@ export function useRestOrchestrate(orchestrator: Orchestrator, logger: Logger): 
         const { body } = unifiedError('BAD_USER_INPUT', `${REST_PATH} takes POST with a JSON body.`, null);
         return respond(405, body, { allow: 'POST' });
       }
+      // JSON only: a browser form (text/plain, urlencoded) cannot start paid runs on a visitor's behalf
+      if (!request.headers.get('content-type')?.toLowerCase().startsWith('application/json')) {
+        const { body } = unifiedError(
+          'BAD_USER_INPUT',
+          `${REST_PATH} takes a JSON body (content-type: application/json).`,
+          null,
+        );
+        return respond(415, body);
+      }
       let input: unknown;
       try {
         input = await request.json();

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { presentedKey } from '../access/key-ring.js';
@@ -38,27 +38,65 @@ export function attachWebSocket(server: Server, app: App): WebSocketServer {
       execute: (args) => (args.rootValue as EnvelopedExec).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedExec).subscribe(args) as never,
       onSubscribe: async (ctx, _id, params) => {
+        if (app.state === 'draining') {
+          return [coded('The server is shutting down; try another instance.', 'SHUTTING_DOWN')];
+        }
+        const source = operationText(params, app.runtime.config.persistedOperations);
+        if (source instanceof GraphQLError) return [source];
         const { schema, execute, subscribe, contextFactory, parse, validate } = app.yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           caller: ctx.extra.caller,
-          params,
+          params: { ...params, query: source },
         });
-        const args = {
+        // a bad operation answers that operation with errors; it must not close the socket (and the others on it)
+        let document: DocumentNode;
+        try {
+          document = parse(source);
+          const errors = validate(schema, document);
+          if (errors.length) return errors;
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : coded('The operation could not be read.', 'BAD_USER_INPUT')];
+        }
+        return {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
       },
     },
     wss,
   );
   return wss;
+}
+
+function coded(message: string, code: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+/**
+ * The operation's text. In persisted-operations mode it comes from the
+ * allow-list by `documentId` or `extensions.persistedQuery.sha256Hash`, as over HTTP.
+ */
+function operationText(
+  params: { query?: string | null; extensions?: Record<string, unknown> | null },
+  allowList: Record<string, string> | undefined,
+): string | GraphQLError {
+  if (!allowList) return params.query ?? '';
+  const persisted = params.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+  const id = (params as { documentId?: unknown }).documentId ?? persisted?.sha256Hash;
+  if (typeof id !== 'string') {
+    return coded(
+      'This server accepts persisted operations only: send documentId, not query text.',
+      'PERSISTED_QUERY_ONLY',
+    );
+  }
+  return (
+    allowList[id.startsWith('sha256:') ? id : `sha256:${id}`] ??
+    coded('No persisted operation has this id.', 'PERSISTED_QUERY_NOT_FOUND')
+  );
 }

@@ -375,7 +375,9 @@ class TransitionWriter {
     return next;
   }
 
-  private async persistently(t: Transition) {
+  private async persistently(write: Transition) {
+    // a resend after a timeout must not append the event twice: the store skips a key it already applied
+    const t = { ...write, key: randomUUID() };
     const giveUpAt = Date.now() + FINAL_WRITE_PATIENCE_MS;
     for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
       try {

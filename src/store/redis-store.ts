@@ -143,11 +143,21 @@ redis.call('EXPIRE', ek, ttl)
 return {1, redis.call('HGETALL', rk)}
 `;
 
-/** ARGV: prefix, runId, ttl, then transition()'s arguments. Returns {seq, run hash} or nil when unknown. */
+/**
+ * ARGV: prefix, runId, ttl, then transition()'s arguments, then the transition's key ('' for none).
+ * Returns {seq, run hash} or nil when unknown. A key equal to the last applied one is a resend
+ * of a write that was applied but whose answer was lost: nothing is written, its seq is returned.
+ */
 const TRANSITION = `${LUA_COMMON}
 local id = ARGV[2]
+local key = ARGV[15]
+if key ~= '' then
+  local last = redis.call('HMGET', runKey(id), 'lastKey', 'lastSeq')
+  if last[1] == key then return {tonumber(last[2]), redis.call('HGETALL', runKey(id))} end
+end
 local seq = transition(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14])
 if not seq then return false end
+if key ~= '' then redis.call('HSET', runKey(id), 'lastKey', key) else redis.call('HDEL', runKey(id), 'lastKey') end
 return {seq, redis.call('HGETALL', runKey(id))}
 `;
 
@@ -458,6 +468,7 @@ export class RedisRunStore implements RunStore {
           t.error ? JSON.stringify(t.error) : '',
           t.running !== undefined ? '1' : '0',
           t.running ?? '',
+          t.key ?? '',
         ],
       ),
     );

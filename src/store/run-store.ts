@@ -66,6 +66,12 @@ export interface Transition {
   running?: StageName | null;
   /** clears a stored error: a retried stage starts afresh */
   clearError?: boolean;
+  /**
+   * Makes a resend safe: when the run's last applied transition has this key,
+   * nothing is written again and that transition's event is returned (a write
+   * whose answer was lost, to a timeout, may have been applied).
+   */
+  key?: string;
 }
 
 export interface RunListQuery {

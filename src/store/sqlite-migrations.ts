@@ -43,6 +43,7 @@ const MIGRATIONS: string[] = [
      expires_at INTEGER NOT NULL,
      PRIMARY KEY (run_id, stage)
    ) WITHOUT ROWID;`,
+  'ALTER TABLE runs ADD COLUMN last_transition_key TEXT;',
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

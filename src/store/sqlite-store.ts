@@ -24,6 +24,7 @@ interface RunRow {
   error: string | null;
   running: StageName | null;
   last_event_seq: number;
+  last_transition_key: string | null;
 }
 
 type EventFields = Pick<Transition, 'stage' | 'at' | 'attempt' | 'message' | 'error'>;
@@ -71,7 +72,7 @@ export class SqliteRunStore implements RunStore {
          VALUES (@id, @text, @primaryModelId, @secondaryModelId, @idempotencyKey, @inputHash, 'RECEIVED', @createdAt, @createdAt, 1)`,
       ),
       updateRun: db.prepare(
-        `UPDATE runs SET stage = @stage, updated_at = @at, last_event_seq = @seq,
+        `UPDATE runs SET stage = @stage, updated_at = @at, last_event_seq = @seq, last_transition_key = @key,
            extraction = COALESCE(@extraction, extraction),
            specialization = COALESCE(@specialization, specialization),
            error = CASE WHEN @setError THEN @error ELSE error END,
@@ -119,6 +120,18 @@ export class SqliteRunStore implements RunStore {
     this.transitionTx = db.transaction((runId: string, t: Transition): { event: StageEvent; row: RunRow } => {
       const current = this.stmt.byId.get(runId);
       if (!current) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
+      const event = (seq: number): StageEvent => ({
+        runId,
+        seq,
+        stage: t.stage,
+        at: t.at,
+        attempt: t.attempt ?? null,
+        message: t.message ?? null,
+        error: t.error ?? null,
+      });
+      if (t.key !== undefined && current.last_transition_key === t.key) {
+        return { event: event(current.last_event_seq), row: current };
+      }
       const seq = current.last_event_seq + 1;
       this.insertEvent(runId, seq, t);
       const setError = t.error !== undefined || t.clearError === true;
@@ -133,17 +146,9 @@ export class SqliteRunStore implements RunStore {
         error: t.error ? JSON.stringify(t.error) : null,
         setRunning: t.running !== undefined ? 1 : 0,
         running: t.running ?? null,
+        key: t.key ?? null,
       });
-      const event: StageEvent = {
-        runId,
-        seq,
-        stage: t.stage,
-        at: t.at,
-        attempt: t.attempt ?? null,
-        message: t.message ?? null,
-        error: t.error ?? null,
-      };
-      return { event, row: this.stmt.byId.get(runId) as RunRow };
+      return { event: event(seq), row: this.stmt.byId.get(runId) as RunRow };
     });
   }
 

@@ -1,7 +1,8 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_LIMITS } from '../../src/app.js';
 import { graphql } from '../gql/index.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, listen, type TestApp } from '../helpers/test-app.js';
 
 const Orchestrate = graphql(`
   mutation OrchestrateInputCheck($input: OrchestrateInput!) {
@@ -114,5 +115,31 @@ describe('runs: newest first, a Relay connection', () => {
       after = page.data.runs.pageInfo.endCursor ?? undefined;
     }
     expect(seen).toEqual([...ids].reverse());
+  });
+});
+
+describe('a body without a declared length (chunked)', () => {
+  it('is refused with 411 before anything reads it, so no body escapes the size limit', async () => {
+    const t = await createTestApp();
+    const server = await listen(t.app);
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.write('{"query":');
+        req.end('"{ __typename }"}');
+      });
+      expect(status).toBe(411);
+    } finally {
+      await server.close(0);
+      await t.sim.close();
+    }
   });
 });

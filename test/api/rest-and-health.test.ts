@@ -44,6 +44,22 @@ describe('POST /v1/orchestrate: the unified JSON', () => {
     expect(typeof body.message).toBe('string');
   });
 
+  it('a body that is not declared JSON is 415 (a browser form cannot start paid runs)', async () => {
+    const res = await t.fetch('/v1/orchestrate', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ text: 'cancel booking XK4P9Q' }),
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ status: 'error', code: 'BAD_USER_INPUT' });
+  });
+
+  it('a body over the size limit is 413 in the unified shape', async () => {
+    const res = await postJson(t, '/v1/orchestrate', { text: 'x'.repeat(300 * 1024) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ status: 'error', code: 'BAD_USER_INPUT' });
+  });
+
   it('a broken JSON body is 422 BAD_USER_INPUT', async () => {
     const res = await t.fetch('/v1/orchestrate', {
       method: 'POST',

@@ -118,6 +118,17 @@ describe('an attempt that outlives GATEWAY_TIMEOUT_MS', () => {
       5000,
     );
   });
+
+  it('ends in GATEWAY_UNAVAILABLE when only some attempts timed out (the last one among them)', async () => {
+    const { gateway: g } = gateway({ GATEWAY_TIMEOUT_MS: '150' });
+    sim.fault({ kind: 'status', status: 503, retryAfterMs: 1 }, { kind: 'slow', ms: 10_000, times: 2 });
+
+    const error = await gatewayFailure(g.complete(extractionCall()));
+
+    expect(sim.stats.modelCalls).toBe(3);
+    expect(error.code, 'GATEWAY_TIMEOUT is for "every attempt timed out"').toBe('GATEWAY_UNAVAILABLE');
+    expect(error.retryable).toBe(true);
+  });
 });
 
 const NOT_RETRIED: ReadonlyArray<readonly [number, GatewayErrorCode, RegExp]> = [

@@ -42,6 +42,7 @@ type Documents = {
     "\n  query ListRunsWithKey {\n    runs(first: 1) { edges { node { id } } }\n  }\n": typeof types.ListRunsWithKeyDocument,
     "\n  subscription WatchWithKey($runId: ID!) {\n    pipelineProgress(runId: $runId) { stage }\n  }\n": typeof types.WatchWithKeyDocument,
     "\n  mutation BreakerRun($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": typeof types.BreakerRunDocument,
+    "\n      mutation BreakerBusy($text: String!) {\n        orchestrate(input: { text: $text }) { specialization { isValid } }\n      }\n    ": typeof types.BreakerBusyDocument,
     "\n  mutation MetricsRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": typeof types.MetricsRunDocument,
     "\n  subscription MetricsWatch {\n    pipelineEvents { runId }\n  }\n": typeof types.MetricsWatchDocument,
     "\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": typeof types.ShutdownExtractDocument,
@@ -82,6 +83,7 @@ const documents: Documents = {
     "\n  query ListRunsWithKey {\n    runs(first: 1) { edges { node { id } } }\n  }\n": types.ListRunsWithKeyDocument,
     "\n  subscription WatchWithKey($runId: ID!) {\n    pipelineProgress(runId: $runId) { stage }\n  }\n": types.WatchWithKeyDocument,
     "\n  mutation BreakerRun($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": types.BreakerRunDocument,
+    "\n      mutation BreakerBusy($text: String!) {\n        orchestrate(input: { text: $text }) { specialization { isValid } }\n      }\n    ": types.BreakerBusyDocument,
     "\n  mutation MetricsRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": types.MetricsRunDocument,
     "\n  subscription MetricsWatch {\n    pipelineEvents { runId }\n  }\n": types.MetricsWatchDocument,
     "\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": types.ShutdownExtractDocument,
@@ -220,6 +222,10 @@ export function graphql(source: "\n  subscription WatchWithKey($runId: ID!) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation BreakerRun($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n"): (typeof documents)["\n  mutation BreakerRun($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n      mutation BreakerBusy($text: String!) {\n        orchestrate(input: { text: $text }) { specialization { isValid } }\n      }\n    "): (typeof documents)["\n      mutation BreakerBusy($text: String!) {\n        orchestrate(input: { text: $text }) { specialization { isValid } }\n      }\n    "];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -132,10 +132,59 @@ describe('API keys: who may call, and what a read key may do', () => {
     expect((await run({ 'x-api-key': WALL_KEY })).at(-1)).toBe('COMPLETE');
   });
 
+  it('no spelling of the path gets past the key check', async () => {
+    for (const path of ['/graphql/', '//graphql']) {
+      const res = await t.fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: print(ListRuns) }),
+      });
+      expect(res.status, path).toBe(401);
+    }
+  });
+
+  it('a bad operation over WebSocket answers that operation and leaves the socket serving', async () => {
+    const client = createClient({
+      url: `${server.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${WALL_KEY}` },
+    });
+    try {
+      const bad = await new Promise<unknown>((resolve) => {
+        client.subscribe(
+          { query: 'subscription { pipelineEvents { nope' },
+          { next: resolve, error: resolve, complete: () => {} },
+        );
+      });
+      expect(JSON.stringify(bad)).toMatch(/Syntax Error|Expected/);
+      const good = await new Promise<unknown>((resolve, reject) => {
+        client.subscribe({ query: print(ListRuns) }, { next: resolve, error: reject, complete: () => {} });
+      });
+      expect(good).toHaveProperty('data.runs');
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('GraphiQL opens in a browser without a key (its operations carry one)', async () => {
     const res = await t.fetch('/graphql', { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('genesys-llm-orchestrator');
+  });
+});
+
+describe('with GraphiQL off (the production default)', () => {
+  it('a GET asking for HTML runs nothing without a key', async () => {
+    const t = await createTestApp({ env: { API_KEYS: `wall:read:${WALL_KEY}`, GRAPHIQL: 'false' } });
+    try {
+      const res = await t.fetch('/graphql?query=%7Bruns%7Bedges%7Bcursor%7D%7D%7D', {
+        headers: { accept: 'text/html, application/json', 'x-requested-with': 'x' },
+      });
+      expect(res.status).toBe(401);
+    } finally {
+      await t.close();
+    }
   });
 });
 

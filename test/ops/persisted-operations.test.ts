@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import allowList from '../gql/persisted-documents.json' with { type: 'json' };
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, listen, type TestApp } from '../helpers/test-app.js';
 
 const post = (t: TestApp, body: unknown) =>
   t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -47,5 +49,32 @@ describe('persisted-operations mode: only the allow-list runs', () => {
     expect(unknown.status).toBe(404);
     expect(JSON.stringify(await unknown.json())).toContain('PERSISTED_QUERY_NOT_FOUND');
     expect(t.sim.stats.modelCalls).toBe(0);
+  });
+
+  // last: closing its listener drains the shared app
+  it('holds over WebSocket too: query text refused, an allow-listed id served', async () => {
+    const server = await listen(t.app);
+    const client = createClient({
+      url: `${server.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    const once = (payload: Record<string, unknown>) =>
+      new Promise<unknown>((resolve) => {
+        client.subscribe(payload as never, { next: resolve, error: resolve, complete: () => {} });
+      });
+    try {
+      const refused = await once({ query: 'mutation { orchestrate(input: {text: "x"}) { id } }' });
+      expect(JSON.stringify(refused)).toContain('PERSISTED_QUERY_ONLY');
+      const served = await once({
+        query: '',
+        documentId: idOf('RunById'),
+        variables: { id: '00000000-0000-4000-8000-000000000000' },
+      });
+      expect(served).toEqual({ data: { run: null } });
+    } finally {
+      await client.dispose();
+      await server.close(0);
+    }
   });
 });

@@ -166,6 +166,18 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
     });
 
     describe('transition', () => {
+      it('a resend with the key of the last applied transition writes nothing and returns that event', async () => {
+        const { run } = await create();
+        const t = { stage: 'EXTRACTED' as const, at: at(1000), extraction, running: null, key: 'k-once' };
+        const first = await store.transition(run.id, t);
+        const again = await store.transition(run.id, t);
+        expect(again.event).toEqual(first.event);
+        expect(again.run).toEqual(first.run);
+        expect((await store.events(run.id)).map((e) => e.seq)).toEqual([1, 2]);
+        const other = await store.transition(run.id, { ...t, key: 'k-other', at: at(2000) });
+        expect(other.event.seq).toBe(3);
+      });
+
       it('appends the next event and returns it with the updated run', async () => {
         const { run } = await create();
         const r = await store.transition(run.id, {
