@@ -172,6 +172,9 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     logging: false,
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // our own limit (useBodyLimit, and 411 for undeclared lengths in server.ts) checks the declared
+    // length before anything reads; Yoga's would re-stream every body to count it
+    maxRequestBodySize: false,
   });
 
   // a store that is down at start-up is not fatal: /ready says so, and the periodic sweep catches up

@@ -1,5 +1,5 @@
 import { type Config, ConfigError } from './config.js';
-import { type EventBus, EventTargetBus } from './events/event-bus.js';
+import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { RedisEventBus } from './events/redis-bus.js';
 import { CircuitBreaker } from './gateway/circuit-breaker.js';
 import type { AttemptRecord } from './gateway/client.js';
@@ -95,7 +95,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     (redisUrl
       ? new RedisRunStore(redisUrl, { retentionDays: config.runRetentionDays, logger })
       : openSqlite(config.sqlitePath));
-  const bus = deps.bus ?? (redisUrl ? new RedisEventBus(redisUrl, { logger }) : new EventTargetBus());
+  const bus = deps.bus ?? (redisUrl ? new RedisEventBus(redisUrl, { logger }) : new LocalEventBus());
   if (!deps.store) {
     // the host only: a URL may carry a password
     const where = redisUrl ? { redis: new URL(redisUrl).host } : { sqlite: config.sqlitePath };

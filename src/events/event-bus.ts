@@ -11,40 +11,54 @@ export interface EventBus {
   readonly ready?: Promise<void>;
 }
 
-/** The subset of EventTarget that both Node's and `@graphql-yoga/redis-event-target` offer. */
-export interface EventTargetLike {
-  addEventListener(type: string, listener: (e: Event) => void): void;
-  removeEventListener(type: string, listener: (e: Event) => void): void;
-  dispatchEvent(event: Event): boolean;
-}
+type Listener = (event: StageEvent) => void;
 
-const ALL = 'runs';
-const topicOf = (runId: string) => `run:${runId}`;
+const ALL = '*';
 
 /**
- * An EventBus over an EventTarget: in-process by default, or a Redis-backed
- * target so that every instance sees every instance's events.
+ * In-process fan-out: a set of listeners per topic (one run, or all runs), so
+ * subscribing and leaving cost O(1) whatever the number of subscribers (Node's
+ * EventTarget walks every listener on each add, which 10,000 dashboards feel).
+ * The Redis bus delivers other instances' events through `deliver`.
  */
-export class EventTargetBus implements EventBus {
-  constructor(
-    private readonly target: EventTargetLike = new EventTarget(),
-    private readonly onClose: () => Promise<void> = async () => {},
-  ) {}
+export class LocalEventBus implements EventBus {
+  private readonly topics = new Map<string, Set<Listener>>();
+
+  constructor(private readonly onClose: () => Promise<void> = async () => {}) {}
 
   publish(event: StageEvent): void {
-    this.target.dispatchEvent(new CustomEvent(topicOf(event.runId), { detail: event }));
-    this.target.dispatchEvent(new CustomEvent(ALL, { detail: event }));
+    this.deliver(event);
+  }
+
+  /** Hands an event to this process's subscribers only. */
+  deliver(event: StageEvent): void {
+    this.emit(event.runId, event);
+    this.emit(ALL, event);
   }
 
   subscribe(scope: { runId: string } | 'all'): EventQueue<StageEvent> {
-    const topic = scope === 'all' ? ALL : topicOf(scope.runId);
-    const listener = (e: Event) => queue.push((e as CustomEvent<StageEvent>).detail);
-    const queue = new EventQueue<StageEvent>(() => this.target.removeEventListener(topic, listener));
-    this.target.addEventListener(topic, listener);
+    const topic = scope === 'all' ? ALL : scope.runId;
+    const listener: Listener = (e) => queue.push(e);
+    const queue = new EventQueue<StageEvent>(() => {
+      const set = this.topics.get(topic);
+      set?.delete(listener);
+      if (set?.size === 0) this.topics.delete(topic);
+    });
+    let set = this.topics.get(topic);
+    if (!set) {
+      set = new Set();
+      this.topics.set(topic, set);
+    }
+    set.add(listener);
     return queue;
   }
 
   close(): Promise<void> {
     return this.onClose();
+  }
+
+  private emit(topic: string, event: StageEvent): void {
+    const set = this.topics.get(topic);
+    if (set) for (const listener of set) listener(event);
   }
 }

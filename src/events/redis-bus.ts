@@ -3,7 +3,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createLogger, type Logger } from '../logger.js';
 import type { StageEvent } from '../pipeline/run.js';
-import { type EventBus, EventTargetBus, type EventTargetLike } from './event-bus.js';
+import { type EventBus, LocalEventBus } from './event-bus.js';
 import type { EventQueue } from './event-queue.js';
 
 export interface RedisEventBusOptions {
@@ -13,12 +13,11 @@ export interface RedisEventBusOptions {
   connectTimeoutMs?: number;
 }
 
-/** What travels on the channel: the local event's type and detail, and who sent it. */
+/** What travels on the channel: the event, and who sent it. */
 interface Envelope {
   /** the sending bus: it has delivered the event to its own subscribers already */
   o: string;
-  t: string;
-  d: unknown;
+  d: StageEvent;
 }
 
 const retryStrategy = (times: number) => Math.min(times * 50, 2_000);
@@ -26,7 +25,7 @@ const retryStrategy = (times: number) => Math.min(times * 50, 2_000);
 /**
  * An EventBus for many instances: every instance's events reach every
  * instance's subscribers, through Redis pub/sub
- * (`@graphql-yoga/redis-event-target`) under the in-process `EventTargetBus`.
+ * (`@graphql-yoga/redis-event-target`) under the in-process `LocalEventBus`.
  *
  * Each instance subscribes once, at construction, to one channel that carries
  * every event; per-run and all-runs subscriptions are then local listeners.
@@ -45,13 +44,17 @@ export class RedisEventBus implements EventBus {
   readonly ready: Promise<void>;
   private readonly pub: Redis;
   private readonly sub: Redis;
-  private readonly inner: EventTargetBus;
+  private readonly inner: LocalEventBus;
+  private readonly remote: ReturnType<typeof createRedisEventTarget<CustomEvent<Envelope | null>>>;
+  private readonly channel: string;
+  private readonly origin = randomUUID();
   private readonly logger: Logger;
   private readonly down = { pub: false, sub: false };
   private closing = false;
 
   constructor(url: string, opts: RedisEventBusOptions = {}) {
     const channel = opts.channel ?? 'orch:events';
+    this.channel = channel;
     const common: RedisOptions = { connectTimeout: opts.connectTimeoutMs ?? 2_000, retryStrategy };
     this.logger = opts.logger ?? createLogger('silent');
     // publishes wait at most one reconnect attempt, then fail (and are logged): never an unbounded queue
@@ -82,19 +85,25 @@ export class RedisEventBus implements EventBus {
       },
       unsubscribe: (...channels: string[]) => this.guard('sub', this.sub.unsubscribe(...channels)),
     };
-    const remote = createRedisEventTarget<CustomEvent<Envelope | null>>({
+    this.remote = createRedisEventTarget<CustomEvent<Envelope | null>>({
       publishClient: publishClient as unknown as Redis,
       subscribeClient: subscribeClient as unknown as Redis,
       // a stray message on the channel must not throw inside the client's data handler
       serializer: { stringify: JSON.stringify, parse: parseOrNull },
     });
-    const relay = new Relay(channel, remote);
+    this.inner = new LocalEventBus(() => this.quit());
+    // other instances' events reach this one's subscribers; our own echo is skipped (delivered at publish)
+    this.remote.addEventListener(channel, (e) => {
+      const env = (e as CustomEvent<unknown>).detail;
+      if (isEnvelope(env) && env.o !== this.origin) this.inner.deliver(env.d);
+    });
     this.ready = subscribed.then(() => {});
-    this.inner = new EventTargetBus(relay, () => this.quit());
   }
 
   publish(event: StageEvent): void {
-    this.inner.publish(event);
+    this.inner.deliver(event);
+    const env: Envelope = { o: this.origin, d: event };
+    this.remote.dispatchEvent(new CustomEvent(this.channel, { detail: env }));
   }
 
   subscribe(scope: { runId: string } | 'all'): EventQueue<StageEvent> {
@@ -138,50 +147,13 @@ export class RedisEventBus implements EventBus {
   }
 }
 
-/**
- * The EventTarget the bus dispatches on: local listeners hear local events at
- * once; every event also goes out on the channel, and what comes in from other
- * instances is dispatched locally under its original type.
- */
-class Relay implements EventTargetLike {
-  private readonly local = new EventTarget();
-  private readonly origin = randomUUID();
-
-  constructor(
-    private readonly channel: string,
-    private readonly remote: EventTargetLike,
-  ) {
-    remote.addEventListener(channel, (e) => {
-      const env = (e as CustomEvent<unknown>).detail;
-      if (!isEnvelope(env) || env.o === this.origin) return;
-      this.local.dispatchEvent(new CustomEvent(env.t, { detail: env.d }));
-    });
-  }
-
-  addEventListener(type: string, listener: (e: Event) => void): void {
-    this.local.addEventListener(type, listener);
-  }
-
-  removeEventListener(type: string, listener: (e: Event) => void): void {
-    this.local.removeEventListener(type, listener);
-  }
-
-  dispatchEvent(event: Event): boolean {
-    const detail = (event as CustomEvent<unknown>).detail;
-    this.local.dispatchEvent(event);
-    const env: Envelope = { o: this.origin, t: event.type, d: detail };
-    this.remote.dispatchEvent(new CustomEvent(this.channel, { detail: env }));
-    return true;
-  }
-}
-
 function isEnvelope(v: unknown): v is Envelope {
   return (
     typeof v === 'object' &&
     v !== null &&
     typeof (v as Envelope).o === 'string' &&
-    typeof (v as Envelope).t === 'string' &&
-    'd' in v
+    typeof (v as Envelope).d === 'object' &&
+    (v as Envelope).d !== null
   );
 }
 

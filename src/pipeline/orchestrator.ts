@@ -55,9 +55,8 @@ export class Orchestrator {
   /** aborted only when a shutdown's grace runs out: model calls outlive the requests that started them */
   private readonly lifetime = new AbortController();
   private draining = false;
-  /** resolves when a drain begins: waits on other holders and open subscriptions end then */
-  readonly stopping: Promise<void>;
-  private stop: () => void = () => {};
+  /** told once when a drain begins: waits on other holders and open subscriptions end then */
+  private readonly stopListeners = new Set<() => void>();
   /** this process's name on leases */
   readonly instanceId = randomUUID();
   readonly leaseTtlMs: number;
@@ -68,9 +67,20 @@ export class Orchestrator {
     this.now = o.now ?? (() => new Date());
     this.newId = o.newId ?? randomUUID;
     this.leaseTtlMs = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    this.stopping = new Promise((resolve) => {
-      this.stop = resolve;
-    });
+  }
+
+  /**
+   * Calls `fn` when a drain begins (at once if one has); returns the way to
+   * unregister. A listener per waiter, removed when it is done, rather than a
+   * race against one long-lived promise, which would keep every waiter alive.
+   */
+  onStop(fn: () => void): () => void {
+    if (this.draining) {
+      fn();
+      return () => {};
+    }
+    this.stopListeners.add(fn);
+    return () => this.stopListeners.delete(fn);
   }
 
   get store(): RunStore {
@@ -199,6 +209,7 @@ export class Orchestrator {
   /** Waits, on the run's events (not a tight poll), until another holder's stage ends or its lease may have expired. */
   private async waitForHolder(runId: string, stage: StageName): Promise<void> {
     const events = this.o.bus.subscribe({ runId });
+    const off = this.onStop(() => events.close());
     let timer: NodeJS.Timeout | undefined;
     try {
       const expired = new Promise<void>((resolve) => {
@@ -207,9 +218,10 @@ export class Orchestrator {
       const ended = (async () => {
         for await (const e of events) if (e.stage === DONE_STAGE[stage] || e.stage === 'FAILED') return;
       })();
-      await Promise.race([ended, expired, this.stopping]);
+      await Promise.race([ended, expired]);
     } finally {
       clearTimeout(timer);
+      off();
       events.close();
     }
   }
@@ -324,7 +336,8 @@ export class Orchestrator {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    this.stop();
+    for (const fn of this.stopListeners) fn();
+    this.stopListeners.clear();
     const pending = () => Promise.allSettled([...this.inflight.values()]);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => {

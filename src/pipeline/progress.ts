@@ -1,5 +1,4 @@
 import { AppError } from '../errors.js';
-import type { EventQueue } from '../events/event-queue.js';
 import type { Orchestrator } from './orchestrator.js';
 import { type StageEvent, TERMINAL_STAGES } from './run.js';
 
@@ -17,7 +16,7 @@ const RESYNC_MS = 5_000;
 export async function* pipelineProgress(orchestrator: Orchestrator, runId: string): AsyncGenerator<StageEvent> {
   const { store } = orchestrator;
   const live = orchestrator.bus.subscribe({ runId });
-  const stopped = orchestrator.stopping.then((): typeof SHUTDOWN => SHUTDOWN);
+  const off = orchestrator.onStop(() => live.fail(shuttingDown()));
   let seen = 0;
   let ended = false;
   // yields the events not seen yet, in order, and notes whether the run has ended
@@ -34,22 +33,26 @@ export async function* pipelineProgress(orchestrator: Orchestrator, runId: strin
     if (!run) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
     // a FAILED run can be resumed: only the last event of the history says whether it has ended
     yield* fresh(await store.events(runId));
+    // one pending read of the live queue at a time: a read left behind by a resync would swallow an event
+    let pending = live.next();
     while (!ended) {
       let timer: NodeJS.Timeout | undefined;
       const quiet = new Promise<typeof RESYNC>((resolve) => {
         timer = setTimeout(() => resolve(RESYNC), RESYNC_MS);
       });
-      const next = await Promise.race([live.next(), stopped, quiet]);
+      const next = await Promise.race([pending, quiet]);
       clearTimeout(timer);
-      if (next === SHUTDOWN) throw shuttingDown();
-      if (next === RESYNC || (!next.done && next.value.seq > seen + 1)) {
+      if (next === RESYNC) {
         yield* fresh(await store.events(runId, seen).catch(() => []));
         continue;
       }
       if (next.done) return;
+      pending = live.next();
+      if (next.value.seq > seen + 1) yield* fresh(await store.events(runId, seen).catch(() => []));
       yield* fresh([next.value]);
     }
   } finally {
+    off();
     live.close();
   }
 }
@@ -64,34 +67,14 @@ function shuttingDown(): AppError {
   );
 }
 
-const SHUTDOWN: unique symbol = Symbol('shutdown');
-
-/** Every run's events, live, until the server shuts down. */
-export function allEvents(orchestrator: Orchestrator): AsyncGenerator<StageEvent> {
-  return untilShutdown(orchestrator.bus.subscribe('all'), orchestrator.stopping);
-}
-
-/**
- * Passes events through until a shutdown begins, then ends the stream with a
- * final SHUTTING_DOWN error, so a client knows to reconnect (to another
- * instance) rather than wait on a silent stream. Closes the source either way.
- */
-async function* untilShutdown(source: EventQueue<StageEvent>, stopping: Promise<void>): AsyncGenerator<StageEvent> {
-  const stopped = stopping.then((): typeof SHUTDOWN => SHUTDOWN);
+/** Every run's events, live, until the server shuts down; then a final SHUTTING_DOWN error. */
+export async function* allEvents(orchestrator: Orchestrator): AsyncGenerator<StageEvent> {
+  const live = orchestrator.bus.subscribe('all');
+  const off = orchestrator.onStop(() => live.fail(shuttingDown()));
   try {
-    for (;;) {
-      const next = await Promise.race([source.next(), stopped]);
-      if (next === SHUTDOWN) {
-        throw new AppError(
-          'SHUTTING_DOWN',
-          'The server is shutting down; subscribe again to continue (history is replayed).',
-          true,
-        );
-      }
-      if (next.done) return;
-      yield next.value;
-    }
+    yield* live;
   } finally {
-    source.close();
+    off();
+    live.close();
   }
 }

@@ -67,17 +67,20 @@ export class SqliteRunStore implements RunStore {
       byKey: db.prepare<[string, string], RunRow>(
         'SELECT * FROM runs WHERE idempotency_key = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
       ),
-      insertRun: db.prepare(
+      insertRun: db.prepare<[NewRun], RunRow>(
         `INSERT INTO runs (id, text, primary_model, secondary_model, idempotency_key, input_hash, stage, created_at, updated_at, last_event_seq)
-         VALUES (@id, @text, @primaryModelId, @secondaryModelId, @idempotencyKey, @inputHash, 'RECEIVED', @createdAt, @createdAt, 1)`,
+         VALUES (@id, @text, @primaryModelId, @secondaryModelId, @idempotencyKey, @inputHash, 'RECEIVED', @createdAt, @createdAt, 1)
+         RETURNING *`,
       ),
-      updateRun: db.prepare(
-        `UPDATE runs SET stage = @stage, updated_at = @at, last_event_seq = @seq, last_transition_key = @key,
+      // one statement takes the next seq and applies the change; a resend of the last key matches no row
+      updateRun: db.prepare<[Record<string, unknown>], RunRow>(
+        `UPDATE runs SET stage = @stage, updated_at = @at, last_event_seq = last_event_seq + 1, last_transition_key = @key,
            extraction = COALESCE(@extraction, extraction),
            specialization = COALESCE(@specialization, specialization),
            error = CASE WHEN @setError THEN @error ELSE error END,
            running = CASE WHEN @setRunning THEN @running ELSE running END
-         WHERE id = @id`,
+         WHERE id = @id AND (@key IS NULL OR last_transition_key IS NOT @key)
+         RETURNING *`,
       ),
       insertEvent: db.prepare(
         'INSERT INTO events (run_id, seq, stage, at, attempt, message, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -112,14 +115,12 @@ export class SqliteRunStore implements RunStore {
         const existing = this.stmt.byKey.get(run.idempotencyKey, since);
         if (existing) return { row: existing, created: false };
       }
-      this.stmt.insertRun.run(run);
+      const row = this.stmt.insertRun.get(run) as RunRow;
       this.insertEvent(run.id, 1, { stage: 'RECEIVED', at: run.createdAt });
-      return { row: this.stmt.byId.get(run.id) as RunRow, created: true };
+      return { row, created: true };
     });
 
     this.transitionTx = db.transaction((runId: string, t: Transition): { event: StageEvent; row: RunRow } => {
-      const current = this.stmt.byId.get(runId);
-      if (!current) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
       const event = (seq: number): StageEvent => ({
         runId,
         seq,
@@ -129,17 +130,11 @@ export class SqliteRunStore implements RunStore {
         message: t.message ?? null,
         error: t.error ?? null,
       });
-      if (t.key !== undefined && current.last_transition_key === t.key) {
-        return { event: event(current.last_event_seq), row: current };
-      }
-      const seq = current.last_event_seq + 1;
-      this.insertEvent(runId, seq, t);
       const setError = t.error !== undefined || t.clearError === true;
-      this.stmt.updateRun.run({
+      const row = this.stmt.updateRun.get({
         id: runId,
         stage: t.stage,
         at: t.at,
-        seq,
         extraction: t.extraction ? JSON.stringify(t.extraction) : null,
         specialization: t.specialization ? JSON.stringify(t.specialization) : null,
         setError: setError ? 1 : 0,
@@ -148,7 +143,14 @@ export class SqliteRunStore implements RunStore {
         running: t.running ?? null,
         key: t.key ?? null,
       });
-      return { event: event(seq), row: this.stmt.byId.get(runId) as RunRow };
+      if (row) {
+        this.insertEvent(runId, row.last_event_seq, t);
+        return { event: event(row.last_event_seq), row };
+      }
+      // no row changed: the run is unknown, or this key was the last one applied (a resend)
+      const current = this.stmt.byId.get(runId);
+      if (!current) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
+      return { event: event(current.last_event_seq), row: current };
     });
   }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EventTargetBus } from '../../src/events/event-bus.js';
+import { LocalEventBus } from '../../src/events/event-bus.js';
 import { type Simulator, startSimulator } from '../../src/simulator/server.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -28,7 +28,7 @@ describe('two processes on one store: each stage still runs once', () => {
     dir = mkdtempSync(join(tmpdir(), 'orchestrator-shared-'));
     sim = await startSimulator();
     // one bus stands for a shared one (Redis): waiters hear the holder's events
-    const bus = new EventTargetBus();
+    const bus = new LocalEventBus();
     const env = { SQLITE_PATH: join(dir, 'runs.sqlite') };
     a = await createTestApp({ env, sim, deps: { bus, leaseTtlMs: 600 } });
     b = await createTestApp({ env, sim, deps: { bus, leaseTtlMs: 600 } });

@@ -2,7 +2,7 @@ import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { EventTargetBus } from '../../src/events/event-bus.js';
+import { LocalEventBus } from '../../src/events/event-bus.js';
 import type { RunningServer } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { collectSse, sseEvents, subscribeSse } from '../helpers/sse.js';
@@ -168,8 +168,8 @@ describe('pipelineProgress: history first, then live, no gap, no duplicate, then
 describe('pipelineProgress when live events are lost (a pub/sub outage)', () => {
   it('fills the gap from the store: every event, once, in order', async () => {
     // a bus that loses every EXTRACTING and SPECIALIZING event on the way
-    class LossyBus extends EventTargetBus {
-      override publish(event: Parameters<EventTargetBus['publish']>[0]): void {
+    class LossyBus extends LocalEventBus {
+      override publish(event: Parameters<LocalEventBus['publish']>[0]): void {
         if (event.stage !== 'EXTRACTING' && event.stage !== 'SPECIALIZING') super.publish(event);
       }
     }
