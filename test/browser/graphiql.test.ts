@@ -47,8 +47,10 @@ describe('GraphiQL in a real browser, on a closed network', () => {
       .toEqual(['Orchestrate', 'Progress']);
     await page.locator('.graphiql-execute-button').click();
     const result = page.locator('.result-window');
+    // biome-ignore lint/performance/useDomNodeTextContent: the editor's rendered text is what a person reads
     await expect.poll(() => result.innerText(), { timeout: 15_000 }).toContain('nextSteps');
     // the result pane is a code editor: it renders spaces as no-break spaces
+    // biome-ignore lint/performance/useDomNodeTextContent: as above
     const text = (await result.innerText()).replace(/\u00a0/g, ' ');
     expect(text).toContain('modify_flight');
     expect(text).toContain('"isValid": true');

@@ -33,7 +33,8 @@ const Watch = graphql(`
   }
 `);
 
-type Json = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: test payloads are read loosely
+// biome-ignore lint/suspicious/noExplicitAny: answers of several operations, read loosely by the assertions
+type Json = Record<string, any>;
 
 async function gql(server: ServerProcess, query: string, variables: Record<string, unknown>): Promise<Json> {
   const res = await fetch(`${server.url}/graphql`, {
