@@ -144,20 +144,22 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     }),
     // 7. the REST route shares the orchestrator, outside GraphQL
     useRestOrchestrate(orchestrator, logger),
+    // 8. with an allow-list, only its operations run
     ...(config.persistedOperations ? [usePersistedOperationsOnly(config.persistedOperations)] : []),
-    // 8. a browser form cannot post a mutation on a visitor's behalf
+    // 9. a browser form cannot post a mutation on a visitor's behalf
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'x-requested-with'] }),
-    // 9. operation limits, checked at validation, before any resolver runs
+    // 10. operation limits, checked at validation, before any resolver runs
     maxDepthPlugin({ n: OPERATION_LIMITS.maxDepth, exposeLimits: true, ...limitRejected }),
     maxAliasesPlugin({ n: OPERATION_LIMITS.maxAliases, exposeLimits: true, ...limitRejected }),
     maxTokensPlugin({ n: OPERATION_LIMITS.maxTokens, exposeLimits: true, ...limitRejected }),
     costLimitPlugin({ maxCost: OPERATION_LIMITS.maxCost, exposeLimits: true, ...limitRejected }),
     blockFieldSuggestionsPlugin(),
     ...(config.introspection ? [] : [useDisableIntrospection() as Plugin]),
+    // 11. a span per operation, when traces are exported
     ...(tracing ? [useTracing()] : []),
-    // 10. incremental delivery: @defer on specialization sends extraction first
+    // 12. incremental delivery: @defer on specialization sends extraction first
     useDeferStream(),
-    // 11. a client that goes away stops resolvers that have not started (calls under way go on)
+    // 13. a client that goes away stops resolvers that have not started (calls under way go on)
     useExecutionCancellation(),
   ];
 
