@@ -183,12 +183,14 @@ export class Orchestrator {
       if (seen.result) return seen.result;
       this.assertAccepting();
       if (await this.o.store.acquireLease(runId, stage, this.instanceId, this.leaseTtlMs)) {
+        // the stage's outcome is written with the lease's release, in one store operation
+        const lease = { held: true };
         try {
           // another instance may have finished between our read and our lease
           const fresh = await this.readStage(runId, stage, retry);
-          return fresh.result ?? (await this.runStage(fresh.run, stage));
+          return fresh.result ?? (await this.runStage(fresh.run, stage, lease));
         } finally {
-          await this.o.store.releaseLease(runId, stage, this.instanceId).catch(() => {});
+          if (lease.held) await this.o.store.releaseLease(runId, stage, this.instanceId).catch(() => {});
         }
       }
       await this.waitForHolder(runId, stage);
@@ -226,11 +228,22 @@ export class Orchestrator {
     }
   }
 
-  private runStage(run: RunRecord, stage: StageName): Promise<ExtractionResult | SpecializationResult> {
-    return inSpan(`pipeline.${stage}`, { 'run.id': run.id, 'pipeline.stage': stage }, () => this.callStage(run, stage));
+  private runStage(
+    run: RunRecord,
+    stage: StageName,
+    lease: { held: boolean },
+  ): Promise<ExtractionResult | SpecializationResult> {
+    return inSpan(`pipeline.${stage}`, { 'run.id': run.id, 'pipeline.stage': stage }, () =>
+      this.callStage(run, stage, lease),
+    );
   }
 
-  private async callStage(run: RunRecord, stage: StageName): Promise<ExtractionResult | SpecializationResult> {
+  private async callStage(
+    run: RunRecord,
+    stage: StageName,
+    lease: { held: boolean },
+  ): Promise<ExtractionResult | SpecializationResult> {
+    const release = { stage, owner: this.instanceId };
     const events = new TransitionWriter(this.o.store, this.o.bus, run.id, this.o.logger);
     const runningStage = RUNNING_STAGE[stage];
     const started = performance.now();
@@ -272,9 +285,11 @@ export class Orchestrator {
           at: this.now().toISOString(),
           [stage]: result,
           running: null,
+          release,
         },
         true,
       );
+      lease.held = false;
       this.o.onStageEnd?.(stage, 'ok', (performance.now() - started) / 1000);
       if (stage === 'specialization') this.o.onRunEnd?.('COMPLETE');
       return result;
@@ -286,9 +301,11 @@ export class Orchestrator {
           at: this.now().toISOString(),
           error: failure.toPipelineError(),
           running: null,
+          release,
         },
         true,
       );
+      lease.held = false;
       this.o.onStageEnd?.(stage, 'failed', (performance.now() - started) / 1000);
       this.o.onRunEnd?.('FAILED');
       throw failure;

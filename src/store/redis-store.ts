@@ -144,7 +144,8 @@ return {1, redis.call('HGETALL', rk)}
 `;
 
 /**
- * ARGV: prefix, runId, ttl, then transition()'s arguments, then the transition's key ('' for none).
+ * ARGV: prefix, runId, ttl, then transition()'s arguments, then the transition's key ('' for none),
+ * then the stage and owner of a lease to release with it ('' for none).
  * Returns {seq, run hash} or nil when unknown. A key equal to the last applied one is a resend
  * of a write that was applied but whose answer was lost: nothing is written, its seq is returned.
  */
@@ -158,6 +159,10 @@ end
 local seq = transition(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14])
 if not seq then return false end
 if key ~= '' then redis.call('HSET', runKey(id), 'lastKey', key) else redis.call('HDEL', runKey(id), 'lastKey') end
+if ARGV[16] ~= '' then
+  local lk = leaseKey(id, ARGV[16])
+  if redis.call('GET', lk) == ARGV[17] then redis.call('DEL', lk) end
+end
 return {seq, redis.call('HGETALL', runKey(id))}
 `;
 
@@ -469,6 +474,8 @@ export class RedisRunStore implements RunStore {
           t.running !== undefined ? '1' : '0',
           t.running ?? '',
           t.key ?? '',
+          t.release?.stage ?? '',
+          t.release?.owner ?? '',
         ],
       ),
     );

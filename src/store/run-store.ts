@@ -72,6 +72,8 @@ export interface Transition {
    * whose answer was lost, to a timeout, may have been applied).
    */
   key?: string;
+  /** releases this owner's lease on the stage in the same atomic write (a stage's final transition) */
+  release?: { stage: StageName; owner: string };
 }
 
 export interface RunListQuery {

@@ -145,6 +145,7 @@ export class SqliteRunStore implements RunStore {
       });
       if (row) {
         this.insertEvent(runId, row.last_event_seq, t);
+        if (t.release) this.stmt.releaseLease.run(runId, t.release.stage, t.release.owner);
         return { event: event(row.last_event_seq), row };
       }
       // no row changed: the run is unknown, or this key was the last one applied (a resend)

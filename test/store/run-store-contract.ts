@@ -166,6 +166,27 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
     });
 
     describe('transition', () => {
+      it("releases its owner's lease in the same write, and nobody else's", async () => {
+        const { run } = await create();
+        expect(await store.acquireLease(run.id, 'extraction', 'a', 60_000)).toBe(true);
+        await store.transition(run.id, {
+          stage: 'EXTRACTED',
+          at: at(1000),
+          extraction,
+          running: null,
+          release: { stage: 'extraction', owner: 'b' },
+        });
+        expect(await store.acquireLease(run.id, 'extraction', 'c', 60_000), "b could not release a's lease").toBe(
+          false,
+        );
+        await store.transition(run.id, {
+          stage: 'EXTRACTED',
+          at: at(2000),
+          release: { stage: 'extraction', owner: 'a' },
+        });
+        expect(await store.acquireLease(run.id, 'extraction', 'c', 60_000)).toBe(true);
+      });
+
       it('a resend with the key of the last applied transition writes nothing and returns that event', async () => {
         const { run } = await create();
         const t = { stage: 'EXTRACTED' as const, at: at(1000), extraction, running: null, key: 'k-once' };
