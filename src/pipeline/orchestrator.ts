@@ -5,7 +5,7 @@ import { abortReason, sleep } from '../gateway/abort.js';
 import type { AttemptNotice, Gateway } from '../gateway/types.js';
 import type { Logger } from '../logger.js';
 import { inSpan } from '../observability/tracing.js';
-import type { RunStore, Transition } from '../store/run-store.js';
+import { eventOf, type RunStore, type Transition } from '../store/run-store.js';
 import { StageFailure } from './failures.js';
 import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
 import type { RunRecord } from './run.js';
@@ -126,15 +126,7 @@ export class Orchestrator {
       }
       return run;
     }
-    this.o.bus.publish({
-      runId: run.id,
-      seq: 1,
-      stage: 'RECEIVED',
-      at: run.createdAt,
-      attempt: null,
-      message: null,
-      error: null,
-    });
+    this.o.bus.publish(eventOf(run.id, 1, { stage: 'RECEIVED', at: run.createdAt }));
     if (input.eager) this.completeInBackground(run.id);
     return run;
   }

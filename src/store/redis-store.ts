@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../logger.js';
 import type { RunRecord, StageEvent } from '../pipeline/run.js';
 import type { PipelineError, PipelineStage, StageName } from '../pipeline/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { NewRun, RunListQuery, RunPage, RunStore, Transition } from './run-store.js';
+import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, type Transition } from './run-store.js';
 
 /**
  * Redis data layout (every name under `keyPrefix`, `orch:` by default):
@@ -481,16 +481,7 @@ export class RedisRunStore implements RunStore {
     );
     if (reply === null) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
     const [seq, hash] = reply as [number, string[]];
-    const event: StageEvent = {
-      runId,
-      seq,
-      stage: t.stage,
-      at: t.at,
-      attempt: t.attempt ?? null,
-      message: t.message ?? null,
-      error: t.error ?? null,
-    };
-    return { event, run: toRun(pairs(hash)) };
+    return { event: eventOf(runId, seq, t), run: toRun(pairs(hash)) };
   }
 
   async events(runId: string, afterSeq = 0) {

@@ -87,3 +87,20 @@ export interface RunPage {
   runs: Array<{ run: RunRecord; cursor: string }>;
   hasNextPage: boolean;
 }
+
+/** The event a transition appends, once the store has given it its seq. */
+export function eventOf(
+  runId: string,
+  seq: number,
+  t: Pick<Transition, 'stage' | 'at' | 'attempt' | 'message' | 'error'>,
+): StageEvent {
+  return {
+    runId,
+    seq,
+    stage: t.stage,
+    at: t.at,
+    attempt: t.attempt ?? null,
+    message: t.message ?? null,
+    error: t.error ?? null,
+  };
+}

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { RunRecord, StageEvent } from '../pipeline/run.js';
 import type { PipelineError, PipelineStage, StageName } from '../pipeline/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { NewRun, RunListQuery, RunPage, RunStore, Transition } from './run-store.js';
+import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, type Transition } from './run-store.js';
 import { migrate } from './sqlite-migrations.js';
 
 interface RunRow {
@@ -121,15 +121,7 @@ export class SqliteRunStore implements RunStore {
     });
 
     this.transitionTx = db.transaction((runId: string, t: Transition): { event: StageEvent; row: RunRow } => {
-      const event = (seq: number): StageEvent => ({
-        runId,
-        seq,
-        stage: t.stage,
-        at: t.at,
-        attempt: t.attempt ?? null,
-        message: t.message ?? null,
-        error: t.error ?? null,
-      });
+      const event = (seq: number) => eventOf(runId, seq, t);
       const setError = t.error !== undefined || t.clearError === true;
       const row = this.stmt.updateRun.get({
         id: runId,
