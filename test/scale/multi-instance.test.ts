@@ -5,6 +5,7 @@ import { graphql } from '../gql/index.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { collectSse } from '../helpers/sse.js';
+import { simulatorEnv } from '../helpers/test-app.js';
 
 const SEED = 'I need to change my flight to next Tuesday and update my seat to 14A';
 const FULL_HISTORY = ['RECEIVED', 'EXTRACTING', 'EXTRACTED', 'SPECIALIZING', 'COMPLETE'];
@@ -56,18 +57,8 @@ describe('several instances on one Redis behave as one server', () => {
   let redis: RedisServer;
   let sim: Simulator;
   let servers: ServerProcess[];
-  const env = () => ({
-    GENESYS_CLIENT_ID: 'sim-client',
-    GENESYS_CLIENT_SECRET: 'sim-secret',
-    GENESYS_LOGIN_BASE_URL: sim.url,
-    GENESYS_API_BASE_URL: sim.url,
-    PRIMARY_MODEL_ID: 'sim-extractor',
-    SECONDARY_MODEL_ID: 'sim-specialist',
-    REDIS_URL: redis.url,
-    STAGE_LEASE_MS: '1500',
-    SHUTDOWN_GRACE_MS: '1000',
-    LOG_LEVEL: 'info',
-  });
+  const env = () =>
+    simulatorEnv(sim, { REDIS_URL: redis.url, STAGE_LEASE_MS: '1500', SHUTDOWN_GRACE_MS: '1000', LOG_LEVEL: 'info' });
 
   beforeAll(async () => {
     redis = await startRedisServer({ persistent: true });
