@@ -1,29 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AttemptNotice } from '../src/gateway/types.js';
 import { StageFailure } from '../src/pipeline/failures.js';
 import { checkModelOutput, findJsonObject } from '../src/pipeline/output.js';
 import { extractionSchema, runExtraction, runSpecialization, specializationSchema } from '../src/pipeline/stages.js';
-import { type Simulator, startSimulator } from '../src/simulator/server.js';
-import { genesysEnv, rejection, SEED, startGateway, type TestGateway } from './gateway/fixture.js';
+import { rejection, SEED, type TestGateway, useGateways, useSimulator } from './gateway/fixture.js';
 
 /** CONTRACT.md "Call policy", the model output line, through the two stages against the simulator. */
 
-let sim: Simulator;
+const sim = useSimulator();
+const gateways = useGateways(sim);
 let gw: TestGateway;
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
 beforeEach(() => {
-  sim.clearFaults();
-  sim.resetStats();
-  gw = startGateway(genesysEnv(sim));
-});
-afterEach(async () => {
-  await gw.close();
+  gw = gateways();
 });
 
 const SEED_ENTITIES = { action: 'modify_flight', date: 'next Tuesday', seat: '14A' };

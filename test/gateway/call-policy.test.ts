@@ -1,32 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GatewayErrorCode } from '../../src/gateway/errors.js';
-import { type Simulator, startSimulator } from '../../src/simulator/server.js';
-import { extractionCall, gatewayFailure, genesysEnv, startGateway, type TestGateway } from './fixture.js';
+import { extractionCall, gatewayFailure, useGateways, useSimulator } from './fixture.js';
 
 /** CONTRACT.md "Call policy" and "Error codes", one behaviour per describe, against the simulator. */
 
-let sim: Simulator;
-let gw: TestGateway | undefined;
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.clearFaults();
-  sim.resetStats();
-});
-afterEach(async () => {
-  await gw?.close();
-  gw = undefined;
-});
-
-function gateway(env: Record<string, string> = {}): TestGateway {
-  gw = startGateway(genesysEnv(sim, env));
-  return gw;
-}
+const sim = useSimulator();
+const gateway = useGateways(sim);
 
 const RETRIED: ReadonlyArray<readonly [number, GatewayErrorCode]> = [
   [408, 'GATEWAY_TIMEOUT'],

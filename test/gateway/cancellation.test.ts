@@ -1,32 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/server.js';
-import { extractionCall, genesysEnv, rejection, startGateway, type TestGateway, until } from './fixture.js';
+import { describe, expect, it } from 'vitest';
+import { extractionCall, rejection, until, useGateways, useSimulator } from './fixture.js';
 
 /** CONTRACT.md "Call policy": "Waits end early when the run is cancelled". */
 
-let sim: Simulator;
-let gw: TestGateway | undefined;
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.clearFaults();
-  sim.resetStats();
-  sim.setLatency(0);
-});
-afterEach(async () => {
-  await gw?.close();
-  gw = undefined;
-});
-
-function gateway(env: Record<string, string> = {}): TestGateway {
-  gw = startGateway(genesysEnv(sim, env));
-  return gw;
-}
+const sim = useSimulator();
+const gateway = useGateways(sim);
 
 const PROMPTLY_MS = 2000;
 

@@ -1,12 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createGateway, type GatewayHandle } from '../../src/gateway/create-gateway.js';
 import { GatewayError } from '../../src/gateway/errors.js';
 import { createDispatcher } from '../../src/gateway/http.js';
 import type { AttemptNotice, ModelCall } from '../../src/gateway/types.js';
-import type { Simulator } from '../../src/simulator/server.js';
+import { type Simulator, startSimulator } from '../../src/simulator/server.js';
 import { captureLogs } from '../helpers/log-capture.js';
 
 /**
@@ -147,6 +147,63 @@ export function startGateway(env: Record<string, string>, opts: { random?: () =>
     dispatcher: recordingDispatcher(wire),
   });
   return { ...handle, config, logs, wire, close: () => handle.gateway.close() };
+}
+
+/**
+ * One simulator for the enclosing file or describe block, started before its
+ * tests, reset (faults, counts, latency) before each, closed after them. The
+ * object stands for whichever simulator is current, so tests use it directly.
+ */
+export function useSimulator(): Simulator {
+  let current: Simulator | undefined;
+  const sim = () => {
+    if (!current) throw new Error('the simulator starts in beforeAll');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startSimulator();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  beforeEach(() => {
+    sim().clearFaults();
+    sim().resetStats();
+    sim().setLatency(0);
+  });
+  return {
+    get url() {
+      return sim().url;
+    },
+    get openaiBaseUrl() {
+      return sim().openaiBaseUrl;
+    },
+    get stats() {
+      return sim().stats;
+    },
+    fault: (...faults) => sim().fault(...faults),
+    clearFaults: () => sim().clearFaults(),
+    resetStats: () => sim().resetStats(),
+    expireTokens: () => sim().expireTokens(),
+    setLatency: (ms) => sim().setLatency(ms),
+    close: () => sim().close(),
+  };
+}
+
+/** Gateways on `sim` in genesys or openai mode; each one a test opens is closed after it. */
+export function useGateways(
+  sim: Simulator,
+  mode: 'genesys' | 'openai' = 'genesys',
+): (env?: Record<string, string>, opts?: { random?: () => number }) => TestGateway {
+  const open: TestGateway[] = [];
+  afterEach(async () => {
+    for (const gw of open.splice(0)) await gw.close();
+  });
+  return (env = {}, opts = {}) => {
+    const gw = startGateway(mode === 'openai' ? openaiEnv(sim, env) : genesysEnv(sim, env), opts);
+    open.push(gw);
+    return gw;
+  };
 }
 
 /** A call to the simulated extractor with the seed sentence; `notices` collects `onAttempt`. */

@@ -1,31 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/server.js';
-import { extractionCall, gatewayFailure, openaiEnv, startGateway, type TestGateway } from './fixture.js';
+import { describe, expect, it } from 'vitest';
+import { extractionCall, gatewayFailure, useGateways, useSimulator } from './fixture.js';
 
 /** GATEWAY_MODE=openai: the same call policy over `POST {OPENAI_BASE_URL}/chat/completions`. */
 
-let sim: Simulator;
-let gw: TestGateway | undefined;
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.clearFaults();
-  sim.resetStats();
-});
-afterEach(async () => {
-  await gw?.close();
-  gw = undefined;
-});
-
-function gateway(env: Record<string, string> = {}): TestGateway {
-  gw = startGateway(openaiEnv(sim, env));
-  return gw;
-}
+const sim = useSimulator();
+const gateway = useGateways(sim, 'openai');
 
 describe('a call in openai mode', () => {
   it('answers with the usage mapped from prompt_tokens and completion_tokens', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BACKOFF_BASE_MS,
   BACKOFF_CAP_MS,
@@ -6,8 +6,7 @@ import {
   MAX_SERVER_WAIT_MS,
   serverRetryDelayMs,
 } from '../../src/gateway/retry-policy.js';
-import { type Simulator, startSimulator } from '../../src/simulator/server.js';
-import { extractionCall, genesysEnv, startGateway, type TestGateway } from './fixture.js';
+import { extractionCall, useGateways, useSimulator } from './fixture.js';
 
 /** CONTRACT.md "Call policy": how long a retry waits. */
 
@@ -95,26 +94,11 @@ describe('the backoff (backoffDelayMs): full jitter, base 500 ms, cap 8 s', () =
 });
 
 describe('a retry after a 429', () => {
-  let sim: Simulator;
-  let gw: TestGateway | undefined;
-
-  beforeAll(async () => {
-    sim = await startSimulator();
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(() => {
-    sim.clearFaults();
-    sim.resetStats();
-  });
-  afterEach(async () => {
-    await gw?.close();
-    gw = undefined;
-  });
+  const sim = useSimulator();
+  const gateway = useGateways(sim);
 
   async function timedCall(random: () => number) {
-    gw = startGateway(genesysEnv(sim), { random });
+    const gw = gateway({}, { random });
     const call = extractionCall();
     const started = performance.now();
     const answer = await gw.gateway.complete(call);
