@@ -114,7 +114,17 @@ describe('several instances on one Redis behave as one server', () => {
     expect(finished.data.resumeRun.stage).toBe('COMPLETE');
     await expect.poll(async () => (await fetch(`${b.url}/ready`)).status, { timeout: 10_000 }).toBe(200);
     const read = await gql(b, print(Read), { id });
-    expect(read.data.run.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    const events = read.data.run.events as Array<{ seq: number; stage: string }>;
+    // whole and in order; the holder could not renew its lease while Redis was away, so another
+    // instance may have marked the stage interrupted before the holder's result landed (README)
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.map((e) => e.stage).filter((s) => s !== 'FAILED')).toEqual([
+      'RECEIVED',
+      'EXTRACTING',
+      'EXTRACTED',
+      'SPECIALIZING',
+      'COMPLETE',
+    ]);
   }, 30_000);
 
   it('an instance killed in the middle of a slow stage: another takes the stage over and finishes the run', async () => {
