@@ -1,25 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { RedisEventBus } from '../../src/events/redis-bus.js';
 import type { StageEvent } from '../../src/pipeline/run.js';
 import { RedisRunStore } from '../../src/store/redis-store.js';
-import type { NewRun, RunStore } from '../../src/store/run-store.js';
+import type { RunStore } from '../../src/store/run-store.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { newRun } from './new-run.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SINCE = new Date(0).toISOString();
-
-const newRun = (): NewRun => ({
-  id: randomUUID(),
-  text: 'cancel booking XK4P9Q',
-  primaryModelId: 'sim-extractor',
-  secondaryModelId: 'sim-specialist',
-  idempotencyKey: null,
-  inputHash: 'h',
-  createdAt: new Date().toISOString(),
-});
 
 const event = (runId: string): StageEvent => ({
   runId,

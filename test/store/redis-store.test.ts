@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { RedisEventBus } from '../../src/events/redis-bus.js';
 import { createRuntime } from '../../src/runtime.js';
 import { RedisRunStore } from '../../src/store/redis-store.js';
-import type { NewRun } from '../../src/store/run-store.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { newRun } from './new-run.js';
 import { describeRunStoreContract } from './run-store-contract.js';
 
 let server: RedisServer;
@@ -24,19 +23,6 @@ let stores = 0;
 const freshPrefix = () => `t${process.pid}-${++stores}:`;
 
 describeRunStoreContract('Redis', () => new RedisRunStore(server.url, { retentionDays: 30, keyPrefix: freshPrefix() }));
-
-function newRun(over: Partial<NewRun> = {}): NewRun {
-  return {
-    id: randomUUID(),
-    text: 'cancel booking XK4P9Q',
-    primaryModelId: 'sim-extractor',
-    secondaryModelId: 'sim-specialist',
-    idempotencyKey: null,
-    inputHash: 'h',
-    createdAt: new Date().toISOString(),
-    ...over,
-  };
-}
 
 const SINCE = new Date(0).toISOString();
 

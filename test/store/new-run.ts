@@ -1,0 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import type { NewRun } from '../../src/store/run-store.js';
+
+/** A run to create, now, with a fresh id. */
+export function newRun(over: Partial<NewRun> = {}): NewRun {
+  return {
+    id: randomUUID(),
+    text: 'cancel booking XK4P9Q',
+    primaryModelId: 'sim-extractor',
+    secondaryModelId: 'sim-specialist',
+    idempotencyKey: null,
+    inputHash: 'h',
+    createdAt: new Date().toISOString(),
+    ...over,
+  };
+}
