@@ -160,6 +160,15 @@ describe('an answer that is bad twice', () => {
     expect(sim.stats.modelCalls).toBe(2);
   });
 
+  it('keeps the tokens of both paid calls on the failure', async () => {
+    sim.fault({ kind: 'output', content: 'first: no JSON here' }, { kind: 'output', content: 'second: still none' });
+
+    const failure = (await rejection(extract())) as StageFailure;
+
+    expect(failure.usage?.totalTokens, 'two answers were paid for').toBeGreaterThan(0);
+    expect(failure.toPipelineError().usage, 'stored with the run').toEqual(failure.usage);
+  });
+
   it('wrong shape twice in the specialization: MODEL_OUTPUT_INVALID naming the fields', async () => {
     sim.fault({ kind: 'wrong-shape', times: 2 });
 

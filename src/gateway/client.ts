@@ -120,7 +120,6 @@ export class GatewayClient implements Gateway {
       }
 
       const error = outcome.error;
-      error.attempts = attempt;
       if (error.code === 'GATEWAY_TIMEOUT') timeouts++;
       const status = error.status ?? (error.code === 'GATEWAY_TIMEOUT' ? 'timeout' : 'network');
       let retry: { reason: string; waitMs: number } | undefined;
@@ -178,16 +177,14 @@ export class GatewayClient implements Gateway {
         const error = new GatewayError(
           'GATEWAY_TIMEOUT',
           `The LLM gateway did not answer within ${this.o.timeoutMs} ms.`,
-          {
-            retryable: true,
-          },
+          { retryable: true, cause: err },
         );
         return { outcome: { ok: false, error }, token };
       }
       const error = new GatewayError(
         'GATEWAY_UNAVAILABLE',
         `The LLM gateway could not be reached (${describeNetworkError(err)}).`,
-        { retryable: true },
+        { retryable: true, cause: err },
       );
       return { outcome: { ok: false, error }, token };
     } finally {
@@ -280,7 +277,7 @@ function describeFailure(error: GatewayError): string {
 
 /** The error a caller sees after the last attempt, with the count of attempts made. */
 function finalError(error: GatewayError, attempts: number, everyAttemptTimedOut: boolean): GatewayError {
-  if (!error.retryable || attempts === 1) return error;
+  if (!error.retryable || attempts === 1) return error.after(attempts);
   const after = `after ${attempts} attempts`;
   // GATEWAY_TIMEOUT means every attempt timed out; a mix ending in a timeout is an unavailable gateway
   const code = error.code === 'GATEWAY_TIMEOUT' && !everyAttemptTimedOut ? 'GATEWAY_UNAVAILABLE' : error.code;
@@ -289,15 +286,7 @@ function finalError(error: GatewayError, attempts: number, everyAttemptTimedOut:
     GATEWAY_UNAVAILABLE: `The LLM gateway was still unavailable ${after} (last: ${describeFailure(error)}).`,
     GATEWAY_TIMEOUT: `The LLM gateway timed out ${after}, every attempt (${error.message.replace(/\.$/, '')}).`,
   };
-  const message = messages[code];
-  if (!message) return error;
-  const final = new GatewayError(code, message, {
-    retryable: true,
-    status: error.status,
-    attempts,
-    correlationId: error.correlationId,
-  });
-  return final;
+  return error.after(attempts, code, messages[code]);
 }
 
 /** A short, single-line excerpt of an error body: Genesys puts the useful part in `message`. */

@@ -1,41 +1,47 @@
-/** Gateway failure codes: the `extensions.code` / `error.code` clients switch on (CONTRACT.md). */
-export type GatewayErrorCode =
-  | 'GATEWAY_AUTH_FAILED'
-  | 'GATEWAY_FORBIDDEN'
-  | 'MODEL_NOT_FOUND'
-  | 'GATEWAY_REJECTED'
-  | 'GATEWAY_RATE_LIMITED'
-  | 'GATEWAY_UNAVAILABLE'
-  | 'GATEWAY_TIMEOUT';
+import { AppError, type GatewayErrorCode } from '../errors.js';
+
+export type { GatewayErrorCode };
 
 export interface GatewayErrorDetails {
   retryable: boolean;
+  /** the gateway's HTTP status, when it answered */
   status?: number;
+  /** HTTP attempts made, the first included (0: refused before any, by an open circuit) */
   attempts?: number;
   correlationId?: string | null;
   /** the server's own wait hint, honoured by the retry loop */
   retryAfterMs?: number;
+  /** the network error or the last attempt's failure behind this one */
+  cause?: unknown;
 }
 
-export class GatewayError extends Error {
+/** A model call that failed: the code clients see, the gateway's status, and how many attempts it took. */
+export class GatewayError extends AppError {
   override name = 'GatewayError';
-  readonly retryable: boolean;
+  declare readonly code: GatewayErrorCode;
   readonly status: number | undefined;
-  attempts: number;
-  correlationId: string | null;
+  readonly attempts: number;
+  readonly correlationId: string | null;
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    readonly code: GatewayErrorCode,
-    message: string,
-    details: GatewayErrorDetails,
-  ) {
-    super(message);
-    this.retryable = details.retryable;
+  constructor(code: GatewayErrorCode, message: string, details: GatewayErrorDetails) {
+    super(code, message, { retryable: details.retryable, cause: details.cause });
     this.status = details.status;
     this.attempts = details.attempts ?? 1;
     this.correlationId = details.correlationId ?? null;
     this.retryAfterMs = details.retryAfterMs;
+  }
+
+  /** The same failure, counted as the last of `attempts`. */
+  after(attempts: number, code: GatewayErrorCode = this.code, message = this.message): GatewayError {
+    return new GatewayError(code, message, {
+      retryable: this.retryable,
+      status: this.status,
+      attempts,
+      correlationId: this.correlationId,
+      retryAfterMs: this.retryAfterMs,
+      cause: this.cause,
+    });
   }
 }
 

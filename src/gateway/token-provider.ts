@@ -82,17 +82,13 @@ export class TokenProvider implements TokenSource {
         throw new GatewayError(
           'GATEWAY_TIMEOUT',
           `The token endpoint did not answer within ${this.options.timeoutMs} ms.`,
-          {
-            retryable: true,
-          },
+          { retryable: true, cause: err },
         );
       }
       throw new GatewayError(
         'GATEWAY_UNAVAILABLE',
         `The token endpoint could not be reached (${describeNetworkError(err)}).`,
-        {
-          retryable: true,
-        },
+        { retryable: true, cause: err },
       );
     } finally {
       deadline.dispose();

@@ -1,7 +1,10 @@
 import { GraphQLError } from 'graphql';
-import { AppError, httpStatusFor } from '../errors.js';
+import { InternalError, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { StageFailure } from '../pipeline/failures.js';
+
+/** Refusals of the whole request: their HTTP status is the response's too. */
+const REQUEST_LEVEL = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED']);
 
 /**
  * Expected failures keep their message and gain `extensions.code` (and, for
@@ -12,25 +15,6 @@ export function createMaskError(logger: Logger) {
   return (error: unknown, message: string): Error => {
     const original = rootCause(error);
     const located = error instanceof GraphQLError ? error : undefined;
-    const known = StageFailure.from(original) ?? (original instanceof AppError ? original : undefined);
-    if (known) {
-      const stage = known instanceof StageFailure ? known.stage : undefined;
-      return new GraphQLError(known.message, {
-        nodes: located?.nodes,
-        source: located?.source,
-        positions: located?.positions,
-        path: located?.path,
-        extensions: {
-          code: known.code,
-          ...(stage ? { stage } : {}),
-          retryable: known.retryable,
-          // a request-level refusal (401/403/429) sets the HTTP status too
-          ...(['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED'].includes(known.code)
-            ? { http: { status: httpStatusFor(known.code) } }
-            : {}),
-        },
-      });
-    }
     // parse and validation errors, and GraphQLErrors thrown on purpose, are meant for the client
     if (original instanceof GraphQLError) return error as GraphQLError;
     if (isAbort(original)) {
@@ -39,8 +23,23 @@ export function createMaskError(logger: Logger) {
         extensions: { code: 'REQUEST_CANCELLED' },
       });
     }
-    logger.error({ err: original, path: located?.path }, 'unexpected error in a resolver');
-    return new GraphQLError(message, { path: located?.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    const known = toAppError(original);
+    if (known instanceof InternalError) {
+      logger.error({ err: original, path: located?.path }, 'unexpected error in a resolver');
+      return new GraphQLError(message, { path: located?.path, extensions: { code: known.code } });
+    }
+    return new GraphQLError(known.message, {
+      nodes: located?.nodes,
+      source: located?.source,
+      positions: located?.positions,
+      path: located?.path,
+      extensions: {
+        code: known.code,
+        ...(known instanceof StageFailure && known.stage ? { stage: known.stage } : {}),
+        retryable: known.retryable,
+        ...(REQUEST_LEVEL.has(known.code) ? { http: { status: known.httpStatus } } : {}),
+      },
+    });
   };
 }
 

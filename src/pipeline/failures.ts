@@ -1,28 +1,49 @@
 import { AppError, type ErrorCode } from '../errors.js';
-import { GatewayError } from '../gateway/errors.js';
-import type { PipelineError, PipelineStage } from './types.js';
+import type { PipelineError, PipelineStage, TokenUsage } from './types.js';
 
-/** A stage that ended without a result, with the code a client switches on. */
+export interface StageFailureDetails {
+  retryable: boolean;
+  cause?: unknown;
+  /** the model's text, when the model answered but not usably */
+  raw?: string;
+  /** where the run failed: EXTRACTING or SPECIALIZING, once known */
+  stage?: PipelineStage;
+  /** tokens paid for before the stage gave up (a MODEL_OUTPUT_INVALID costs two calls) */
+  usage?: TokenUsage;
+}
+
+/** A stage that ended without a result: the code a client switches on, where, and what it cost. */
 export class StageFailure extends AppError {
   override name = 'StageFailure';
-  constructor(
-    code: ErrorCode,
-    message: string,
-    retryable: boolean,
-    /** the model's text, when the model answered but not usably */
-    readonly raw?: string,
-    /** where the run failed: EXTRACTING or SPECIALIZING, once known */
-    readonly stage?: PipelineStage,
-  ) {
-    super(code, message, retryable);
+  readonly raw: string | undefined;
+  readonly stage: PipelineStage | undefined;
+  readonly usage: TokenUsage | undefined;
+
+  constructor(code: ErrorCode, message: string, details: StageFailureDetails) {
+    super(code, message, { retryable: details.retryable, cause: details.cause });
+    this.raw = details.raw;
+    this.stage = details.stage;
+    this.usage = details.usage;
+  }
+
+  /** A stage's expected failure (a gateway error, an unreachable store, ...) as a stage outcome. */
+  static of(err: AppError): StageFailure {
+    if (err instanceof StageFailure) return err;
+    return new StageFailure(err.code, err.message, { retryable: err.retryable, cause: err });
   }
 
   static fromStored(e: PipelineError): StageFailure {
-    return new StageFailure(e.code, e.message, e.retryable, e.raw, e.stage);
+    return new StageFailure(e.code, e.message, { retryable: e.retryable, raw: e.raw, stage: e.stage, usage: e.usage });
   }
 
   atStage(stage: PipelineStage): StageFailure {
-    return new StageFailure(this.code, this.message, this.retryable, this.raw, stage);
+    return new StageFailure(this.code, this.message, {
+      retryable: this.retryable,
+      cause: this.cause,
+      raw: this.raw,
+      stage,
+      usage: this.usage,
+    });
   }
 
   toPipelineError(): PipelineError {
@@ -32,13 +53,7 @@ export class StageFailure extends AppError {
       stage: this.stage ?? 'FAILED',
       retryable: this.retryable,
       ...(this.raw !== undefined ? { raw: this.raw } : {}),
+      ...(this.usage !== undefined ? { usage: this.usage } : {}),
     };
-  }
-
-  static from(err: unknown): StageFailure | undefined {
-    if (err instanceof StageFailure) return err;
-    if (err instanceof GatewayError) return new StageFailure(err.code, err.message, err.retryable);
-    if (err instanceof AppError) return new StageFailure(err.code, err.message, err.retryable);
-    return undefined;
   }
 }

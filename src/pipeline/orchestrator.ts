@@ -138,7 +138,7 @@ export class Orchestrator {
   /** Runs both stages without waiting; failures are stored on the run. */
   completeInBackground(runId: string, retryFailed = false): void {
     this.ensureStage(runId, 'specialization', { retryFailed }).catch((err: unknown) => {
-      if (!StageFailure.from(err)) this.o.logger.error({ err, runId }, 'background run failed unexpectedly');
+      if (!(err instanceof AppError)) this.o.logger.error({ err, runId }, 'background run failed unexpectedly');
     });
   }
 
@@ -308,16 +308,17 @@ export class Orchestrator {
 
   private failureOf(err: unknown, runId: string, stage: StageName): StageFailure {
     if (this.lifetime.signal.aborted) {
-      return new StageFailure(
-        'RUN_INTERRUPTED',
-        'The server shut down while this stage ran; resumeRun finishes it.',
-        true,
-      );
+      return new StageFailure('RUN_INTERRUPTED', 'The server shut down while this stage ran; resumeRun finishes it.', {
+        retryable: true,
+        cause: err,
+      });
     }
-    const known = StageFailure.from(err);
-    if (known) return known;
+    if (err instanceof AppError) return StageFailure.of(err);
     this.o.logger.error({ err, runId, stage }, 'stage failed unexpectedly');
-    return new StageFailure('INTERNAL_SERVER_ERROR', 'The stage failed on an unexpected server error.', true);
+    return new StageFailure('INTERNAL_SERVER_ERROR', 'The stage failed on an unexpected server error.', {
+      retryable: true,
+      cause: err,
+    });
   }
 
   /**
@@ -360,7 +361,8 @@ export class Orchestrator {
 
   /** Throws SHUTTING_DOWN once a drain has begun. */
   assertAccepting(): void {
-    if (this.draining) throw new AppError('SHUTTING_DOWN', 'The server is shutting down; try another instance.', true);
+    if (this.draining)
+      throw new AppError('SHUTTING_DOWN', 'The server is shutting down; try another instance.', { retryable: true });
   }
 }
 

@@ -63,7 +63,7 @@ function shuttingDown(): AppError {
   return new AppError(
     'SHUTTING_DOWN',
     'The server is shutting down; subscribe again to continue (history is replayed).',
-    true,
+    { retryable: true },
   );
 }
 

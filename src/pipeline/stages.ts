@@ -118,8 +118,7 @@ async function callForJson<T>(gateway: Gateway, o: StageCallOptions, req: JsonRe
   throw new StageFailure(
     'MODEL_OUTPUT_INVALID',
     `Model "${o.modelId}" did not answer with a usable JSON object after one repair request: ${rechecked.problem}.`,
-    false,
-    second.content,
+    { retryable: false, raw: second.content, usage: metricsOf([first, second]).usage },
   );
 }
 

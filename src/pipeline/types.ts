@@ -40,6 +40,8 @@ export interface PipelineError {
   retryable: boolean;
   /** for MODEL_OUTPUT_INVALID: the model's text, kept so nobody has to pay to see it again */
   raw?: string;
+  /** tokens the failed stage still paid for (MODEL_OUTPUT_INVALID: both calls) */
+  usage?: TokenUsage;
 }
 
 export const ZERO_USAGE: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };

@@ -1,5 +1,4 @@
-import { AppError, type ErrorCode, httpStatusFor } from '../errors.js';
-import { StageFailure } from './failures.js';
+import { type ErrorCode, httpStatusFor, InternalError, toAppError } from '../errors.js';
 import type { Orchestrator } from './orchestrator.js';
 
 /**
@@ -51,8 +50,9 @@ export async function orchestrateUnified(
       },
     };
   } catch (err) {
-    const known = StageFailure.from(err) ?? (err instanceof AppError ? err : undefined);
-    if (!known) throw err;
+    const known = toAppError(err);
+    // a bug is for the caller to log and mask
+    if (known instanceof InternalError) throw err;
     return unifiedError(known.code, known.message, runId);
   }
 }

@@ -62,12 +62,13 @@ OrchestrationRunRef.implement({
     }),
     usage: t.field({
       type: TokenUsageRef,
-      description: 'both stages together',
+      description: 'both stages together, with what a failed stage still paid for',
       resolve: async (v, _, ctx, info) => {
         const run = await current(v, ctx, info);
         let sum = ZERO_USAGE;
         if (run.extraction) sum = addUsage(sum, run.extraction.usage);
         if (run.specialization) sum = addUsage(sum, run.specialization.usage);
+        if (run.error?.usage) sum = addUsage(sum, run.error.usage);
         return sum;
       },
     }),

@@ -61,7 +61,7 @@ export function failFastRedisOptions(o: { commandTimeoutMs?: number; connectTime
 }
 
 export function storeUnavailable(): AppError {
-  return new AppError('STORE_UNAVAILABLE', 'The run store (Redis) cannot be reached.', true);
+  return new AppError('STORE_UNAVAILABLE', 'The run store (Redis) cannot be reached.', { retryable: true });
 }
 
 /** Shared by the scripts: key names and the one way a run changes. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
 import type { GatewayErrorCode } from '../../src/gateway/errors.js';
 import { extractionCall, gatewayFailure, useGateways, useSimulator } from './fixture.js';
 
@@ -67,6 +68,17 @@ describe('a dropped connection', () => {
     expect(error.retryable).toBe(true);
     expect(error.attempts).toBe(3);
     expect(error.message).toMatch(/could not be reached/);
+  });
+
+  it('is an AppError that keeps the network error as its cause, not only in its message', async () => {
+    const { gateway: g } = gateway();
+    sim.fault({ kind: 'drop', times: 10 });
+
+    const error = await gatewayFailure(g.complete(extractionCall()));
+
+    expect(error).toBeInstanceOf(AppError);
+    expect(error.httpStatus, 'answered as REST 503').toBe(503);
+    expect(error.cause, 'the socket error, for the log').toBeInstanceOf(Error);
   });
 });
 
