@@ -7,67 +7,50 @@ import type { ExtractionResult, SpecializationResult, StageName } from './pipeli
 /**
  * Per-request state. Loaders dedupe and batch: aliases and repeated
  * selections of one run resolve through one load, and a page of 50 runs reads
- * its events in one store query.
+ * its events in one store query. Stage calls are made once per request.
  */
 export interface Context extends YogaInitialContext {
   orchestrator: Orchestrator;
   loaders: Loaders;
-  work: RequestWork;
+  stageCalls: StageCalls;
 }
 
 export interface Loaders {
   run: DataLoader<string, RunRecord | null>;
   events: DataLoader<string, StageEvent[]>;
-  /** key: `${runId}:${stage}:${retryFailed}`; runs the stage on demand (mutation results only) */
-  stage: DataLoader<string, ExtractionResult | SpecializationResult>;
 }
 
-export function createLoaders(orchestrator: Orchestrator, signal: AbortSignal | undefined): Loaders {
+export function createLoaders(orchestrator: Orchestrator): Loaders {
   const store = orchestrator.store;
   return {
     run: new DataLoader((ids) => store.getMany(ids)),
     events: new DataLoader((ids) => store.eventsOfMany(ids)),
-    stage: new DataLoader(
-      async (keys) =>
-        Promise.all(
-          keys.map((key) => {
-            const [runId, stage, retry] = key.split(':') as [string, StageName, string];
-            return orchestrator
-              .ensureStage(runId, stage, { signal, retryFailed: retry === 'retry' })
-              .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-          }),
-        ),
-      // each key is its own call; batching only dedupes
-      { batch: false },
-    ),
   };
 }
 
 /**
- * The stage work a mutation's selection started, per run, so that `stage`,
- * `error`, `usage` and `events` in the same result describe the run after that
- * work and not before it. Work inside a `@defer` fragment is waited for only by
- * fields that are themselves deferred: the first payload must not wait for it.
+ * The stages a request asked for, once per run, stage and mode: two aliases
+ * of `resumeRun` on one run retry a failed stage once, not twice (mutation
+ * fields run one after another, so the second would otherwise find the first's
+ * failure and retry it again).
  */
-export class RequestWork {
-  private readonly byRun = new Map<string, Array<{ done: Promise<unknown>; deferred: boolean }>>();
+export class StageCalls {
+  private readonly calls = new Map<string, Promise<ExtractionResult | SpecializationResult>>();
 
-  track(runId: string, done: Promise<unknown>, deferred: boolean): void {
-    const list = this.byRun.get(runId) ?? [];
-    list.push({ done, deferred });
-    this.byRun.set(runId, list);
-  }
+  constructor(
+    private readonly orchestrator: Orchestrator,
+    /** the request's signal: once it aborts, no stage is started for it */
+    private readonly signal: AbortSignal | undefined,
+  ) {}
 
-  async settled(runId: string, includeDeferred: boolean): Promise<void> {
-    // sibling fields are resolved in the same tick: let them register their work first
-    await new Promise((resolve) => setImmediate(resolve));
-    let waited = 0;
-    for (;;) {
-      const pending = (this.byRun.get(runId) ?? []).filter((w) => includeDeferred || !w.deferred);
-      if (pending.length === waited) return;
-      waited = pending.length;
-      await Promise.allSettled(pending.map((w) => w.done));
+  call(runId: string, stage: StageName, retryFailed: boolean): Promise<ExtractionResult | SpecializationResult> {
+    const key = `${runId}:${stage}:${retryFailed}`;
+    let call = this.calls.get(key);
+    if (!call) {
+      call = this.orchestrator.ensureStage(runId, stage, { signal: this.signal, retryFailed });
+      this.calls.set(key, call);
     }
+    return call;
   }
 }
 
@@ -75,7 +58,7 @@ export function createContext(orchestrator: Orchestrator, initial: YogaInitialCo
   return {
     ...initial,
     orchestrator,
-    loaders: createLoaders(orchestrator, initial.request?.signal),
-    work: new RequestWork(),
+    loaders: createLoaders(orchestrator),
+    stageCalls: new StageCalls(orchestrator, initial.request?.signal),
   };
 }

@@ -1,6 +1,8 @@
 import { parseRunId } from '../pipeline/input.js';
 import { builder } from './builder.js';
 import { OrchestrationRunRef } from './orchestration-run.js';
+import { RunWork } from './run-work.js';
+import { planStages } from './stage-plan.js';
 
 const OrchestrateInputRef = builder.inputType('OrchestrateInput', {
   fields: (t) => ({
@@ -22,10 +24,10 @@ builder.mutationType({
       description:
         'Creates a run. Selecting extraction or specialization in the result runs that stage (once per run).',
       args: { input: t.arg({ type: OrchestrateInputRef, required: true }) },
-      resolve: async (_, { input }, ctx) => ({
-        record: await ctx.orchestrator.create(input),
-        mode: 'orchestrate' as const,
-      }),
+      resolve: async (_, { input }, ctx, info) => {
+        const record = await ctx.orchestrator.create(input);
+        return { record, work: new RunWork(record.id, planStages(info), ctx.stageCalls, false) };
+      },
     }),
     resumeRun: t.field({
       type: OrchestrationRunRef,
@@ -33,10 +35,10 @@ builder.mutationType({
       description:
         'A run again, to finish it: selected stages that have not run are run, and a stage that failed with a retryable error is tried again.',
       args: { id: t.arg.id({ required: true }) },
-      resolve: async (_, { id }, ctx) => {
+      resolve: async (_, { id }, ctx, info) => {
         ctx.orchestrator.assertAccepting();
         const record = await ctx.orchestrator.getRun(parseRunId(String(id)));
-        return record ? { record, mode: 'resume' as const } : null;
+        return record ? { record, work: new RunWork(record.id, planStages(info), ctx.stageCalls, true) } : null;
       },
     }),
   }),

@@ -3,23 +3,20 @@ import type { Context } from '../context.js';
 import type { RunRecord } from '../pipeline/run.js';
 import { addUsage, type StageName, ZERO_USAGE } from '../pipeline/types.js';
 import { builder } from './builder.js';
-import { isDeferred } from './deferred.js';
 import { ExtractionRef } from './extraction.js';
 import { PipelineErrorRef } from './pipeline-error.js';
 import { PipelineStageEnum } from './pipeline-stage.js';
+import type { RunWork } from './run-work.js';
 import { SpecializationRef } from './specialization.js';
 import { StageEventRef } from './stage-event.js';
 import { TokenUsageRef } from './token-usage.js';
 
 /**
- * A run as a resolver sees it. `mode` says where it came from: queries only
- * read (`read`); the results of `orchestrate` and `resumeRun` run the stages
- * their selection asks for, and `resume` also retries a retryable failure.
+ * A run as a resolver sees it: as stored (queries only read), or, in the
+ * result of `orchestrate` and `resumeRun`, with the stage work its selection
+ * started (`resumeRun`'s also retries a retryable failure).
  */
-export interface RunView {
-  record: RunRecord;
-  mode: 'read' | 'orchestrate' | 'resume';
-}
+export type RunView = { record: RunRecord; work?: undefined } | { record: RunRecord; work: RunWork };
 
 export const OrchestrationRunRef = builder.objectRef<RunView>('OrchestrationRun');
 
@@ -38,14 +35,14 @@ OrchestrationRunRef.implement({
       type: ExtractionRef,
       nullable: true,
       description: 'in orchestrate/resumeRun results, selecting this runs the extraction if it has not run',
-      resolve: (v, _, ctx, info) => stageResult(v, 'extraction', ctx, info),
+      resolve: (v) => stageResult(v, 'extraction'),
     }),
     specialization: t.field({
       type: SpecializationRef,
       nullable: true,
       description:
         'in orchestrate/resumeRun results, selecting this runs the extraction then the specialization as needed',
-      resolve: (v, _, ctx, info) => stageResult(v, 'specialization', ctx, info),
+      resolve: (v) => stageResult(v, 'specialization'),
     }),
     error: t.field({
       type: PipelineErrorRef,
@@ -55,8 +52,8 @@ OrchestrationRunRef.implement({
     events: t.field({
       type: [StageEventRef],
       resolve: async (v, _, ctx, info) => {
-        if (v.mode === 'read') return ctx.loaders.events.load(v.record.id);
-        await ctx.work.settled(v.record.id, isDeferred(info));
+        if (!v.work) return ctx.loaders.events.load(v.record.id);
+        await v.work.settled(v.work.plan.isDeferred(info));
         return ctx.orchestrator.store.events(v.record.id);
       },
     }),
@@ -75,17 +72,14 @@ OrchestrationRunRef.implement({
   }),
 });
 
-async function stageResult<S extends StageName>(view: RunView, stage: S, ctx: Context, info: GraphQLResolveInfo) {
-  if (view.mode === 'read') return view.record[stage];
-  const retry = view.mode === 'resume' ? 'retry' : 'keep';
-  const done = ctx.loaders.stage.load(`${view.record.id}:${stage}:${retry}`);
-  ctx.work.track(view.record.id, done, isDeferred(info));
-  return done as Promise<NonNullable<RunRecord[S]>>;
+function stageResult<S extends StageName>(view: RunView, stage: S) {
+  if (!view.work) return view.record[stage];
+  return view.work.result(stage) as Promise<NonNullable<RunRecord[S]>>;
 }
 
 /** In a mutation result: the run after the stage work its selection started. */
 async function current(view: RunView, ctx: Context, info: GraphQLResolveInfo): Promise<RunRecord> {
-  if (view.mode === 'read') return view.record;
-  await ctx.work.settled(view.record.id, isDeferred(info));
+  if (!view.work) return view.record;
+  await view.work.settled(view.work.plan.isDeferred(info));
   return (await ctx.orchestrator.getRun(view.record.id)) ?? view.record;
 }

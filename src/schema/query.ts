@@ -17,7 +17,7 @@ builder.queryType({
       args: { id: t.arg.id({ required: true }) },
       resolve: async (_, { id }, ctx) => {
         const record = await ctx.loaders.run.load(parseRunId(String(id)));
-        return record ? { record, mode: 'read' as const } : null;
+        return record ? { record } : null;
       },
     }),
     runs: t.field({
@@ -39,7 +39,7 @@ builder.queryType({
         });
         for (const { run } of page.runs) ctx.loaders.run.prime(run.id, run);
         return {
-          edges: page.runs.map(({ run, cursor }) => ({ cursor, node: { record: run, mode: 'read' as const } })),
+          edges: page.runs.map(({ run, cursor }) => ({ cursor, node: { record: run } })),
           hasNextPage: page.hasNextPage,
           hasPreviousPage: args.after != null,
         };

@@ -1,5 +1,6 @@
-import { print } from 'graphql';
+import { type GraphQLField, type GraphQLObjectType, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '../../src/schema/index.js';
 import { graphql } from '../gql/index.js';
 import { multipartParts } from '../helpers/multipart.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -62,5 +63,64 @@ describe('@defer on specialization: the extraction first, the specialization whe
     expect(second.incremental[0]?.data.specialization.isValid).toBe(true);
     expect(second.incremental[0]?.data.stage).toBe('COMPLETE');
     expect(t.sim.stats.modelCalls).toBe(2);
+  });
+});
+
+const StageBeforeItsWork = graphql(`
+  mutation StageBeforeItsWork($text: String!) {
+    orchestrate(input: { text: $text }) {
+      stage
+      usage { totalTokens }
+      extraction { entities }
+      ... @defer {
+        late: stage
+        specialization { isValid }
+      }
+    }
+  }
+`);
+
+describe('fields beside a stage describe the run after the work the selection decided', () => {
+  let t: TestApp;
+  const restore: Array<() => void> = [];
+  beforeAll(async () => {
+    t = await createTestApp();
+    // an executor (or a plugin) that starts the stage fields a moment after their siblings
+    const run = schema.getType('OrchestrationRun') as GraphQLObjectType;
+    for (const name of ['extraction', 'specialization']) {
+      const field = run.getFields()[name] as GraphQLField<unknown, unknown>;
+      const original = field.resolve as NonNullable<typeof field.resolve>;
+      field.resolve = async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return original(...args);
+      };
+      restore.push(() => {
+        field.resolve = original;
+      });
+    }
+  });
+  afterAll(async () => {
+    for (const undo of restore) undo();
+    await t.close();
+  });
+
+  it('whatever the order and timing in which the executor starts sibling fields', async () => {
+    const res = await t.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+      body: JSON.stringify({
+        query: print(StageBeforeItsWork),
+        variables: { text: 'I need to change my flight to next Tuesday and update my seat to 14A' },
+      }),
+    });
+    const parts: Array<Record<string, unknown>> = [];
+    for await (const part of multipartParts(res)) parts.push(part);
+
+    const first = (parts[0] as { data: { orchestrate: { stage: string; usage: { totalTokens: number } } } }).data;
+    expect(first.orchestrate.stage, 'the extraction was selected outside @defer: it ran first').toBe('EXTRACTED');
+    expect(first.orchestrate.usage.totalTokens).toBeGreaterThan(0);
+    const rest = parts.slice(1) as Array<{ incremental?: Array<{ data: Record<string, unknown> }> }>;
+    const late = rest.flatMap((p) => p.incremental ?? []).find((i) => 'late' in i.data);
+    expect(late?.data.late, 'a deferred sibling waits for the deferred stage').toBe('COMPLETE');
   });
 });

@@ -18,6 +18,7 @@ type Documents = {
     "\n  mutation OrchestrateInputCheck($input: OrchestrateInput!) {\n    orchestrate(input: $input) { id stage }\n  }\n": typeof types.OrchestrateInputCheckDocument,
     "\n  query RunsPage($first: Int, $after: String) {\n    runs(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }\n  }\n": typeof types.RunsPageDocument,
     "\n  mutation DeferSpecialization($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      extraction { entities }\n      ... @defer {\n        specialization { isValid reason nextSteps }\n        stage\n      }\n    }\n  }\n": typeof types.DeferSpecializationDocument,
+    "\n  mutation StageBeforeItsWork($text: String!) {\n    orchestrate(input: { text: $text }) {\n      stage\n      usage { totalTokens }\n      extraction { entities }\n      ... @defer {\n        late: stage\n        specialization { isValid }\n      }\n    }\n  }\n": typeof types.StageBeforeItsWorkDocument,
     "\n  mutation Keyed($text: String!, $key: String) {\n    orchestrate(input: { text: $text, idempotencyKey: $key }) { id stage specialization { isValid } }\n  }\n": typeof types.KeyedDocument,
     "\n  mutation OrchestrateNothing($text: String!) {\n    orchestrate(input: { text: $text }) { id stage createdAt }\n  }\n": typeof types.OrchestrateNothingDocument,
     "\n  mutation OrchestrateExtraction($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      extraction { entities model attempts usage { promptTokens completionTokens totalTokens } }\n    }\n  }\n": typeof types.OrchestrateExtractionDocument,
@@ -59,6 +60,7 @@ const documents: Documents = {
     "\n  mutation OrchestrateInputCheck($input: OrchestrateInput!) {\n    orchestrate(input: $input) { id stage }\n  }\n": types.OrchestrateInputCheckDocument,
     "\n  query RunsPage($first: Int, $after: String) {\n    runs(first: $first, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } }\n  }\n": types.RunsPageDocument,
     "\n  mutation DeferSpecialization($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      extraction { entities }\n      ... @defer {\n        specialization { isValid reason nextSteps }\n        stage\n      }\n    }\n  }\n": types.DeferSpecializationDocument,
+    "\n  mutation StageBeforeItsWork($text: String!) {\n    orchestrate(input: { text: $text }) {\n      stage\n      usage { totalTokens }\n      extraction { entities }\n      ... @defer {\n        late: stage\n        specialization { isValid }\n      }\n    }\n  }\n": types.StageBeforeItsWorkDocument,
     "\n  mutation Keyed($text: String!, $key: String) {\n    orchestrate(input: { text: $text, idempotencyKey: $key }) { id stage specialization { isValid } }\n  }\n": types.KeyedDocument,
     "\n  mutation OrchestrateNothing($text: String!) {\n    orchestrate(input: { text: $text }) { id stage createdAt }\n  }\n": types.OrchestrateNothingDocument,
     "\n  mutation OrchestrateExtraction($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      extraction { entities model attempts usage { promptTokens completionTokens totalTokens } }\n    }\n  }\n": types.OrchestrateExtractionDocument,
@@ -126,6 +128,10 @@ export function graphql(source: "\n  query RunsPage($first: Int, $after: String)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DeferSpecialization($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      extraction { entities }\n      ... @defer {\n        specialization { isValid reason nextSteps }\n        stage\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation DeferSpecialization($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      extraction { entities }\n      ... @defer {\n        specialization { isValid reason nextSteps }\n        stage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StageBeforeItsWork($text: String!) {\n    orchestrate(input: { text: $text }) {\n      stage\n      usage { totalTokens }\n      extraction { entities }\n      ... @defer {\n        late: stage\n        specialization { isValid }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation StageBeforeItsWork($text: String!) {\n    orchestrate(input: { text: $text }) {\n      stage\n      usage { totalTokens }\n      extraction { entities }\n      ... @defer {\n        late: stage\n        specialization { isValid }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
