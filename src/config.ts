@@ -18,20 +18,40 @@ export interface ApiKeyEntry {
   sha256: string;
 }
 
+/** What every mode shares: the call policy's limits. */
+export interface GatewayLimits {
+  timeoutMs: number;
+  maxAttempts: number;
+  maxConcurrency: number;
+}
+
+/** Genesys Cloud's LLM gateway: OAuth client credentials, token and model hosts of the region. */
+export interface GenesysGatewayConfig extends GatewayLimits {
+  mode: 'genesys';
+  genesysEnv: string;
+  loginBaseUrl: string;
+  apiBaseUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Any OpenAI-compatible gateway (LiteLLM, vLLM, Ollama): a base URL and, if it wants one, a key. */
+export interface OpenAIGatewayConfig extends GatewayLimits {
+  mode: 'openai';
+  openaiBaseUrl: string;
+  openaiApiKey?: string;
+}
+
+/** The built-in simulator, started on loopback and reached through the genesys wire format. */
+export interface SimulatedGatewayConfig extends GatewayLimits {
+  mode: 'simulated';
+}
+
+/** One variant per mode, so code downstream switches on `mode` with nothing left to check. */
+export type GatewayConfig = GenesysGatewayConfig | OpenAIGatewayConfig | SimulatedGatewayConfig;
+
 export interface Config {
-  gateway: {
-    mode: GatewayMode;
-    genesysEnv: string;
-    loginBaseUrl: string;
-    apiBaseUrl: string;
-    clientId?: string;
-    clientSecret?: string;
-    openaiBaseUrl?: string;
-    openaiApiKey?: string;
-    timeoutMs: number;
-    maxAttempts: number;
-    maxConcurrency: number;
-  };
+  gateway: GatewayConfig;
   models: { primary: string; secondary: string };
   maxInputChars: number;
   port: number;
@@ -217,39 +237,10 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     throw new ConfigError(variable, issue?.message ?? 'invalid value');
   }
   const e = parsed.data;
-  const mode: GatewayMode = e.GATEWAY_MODE ?? (e.GENESYS_CLIENT_ID ? 'genesys' : 'simulated');
-
-  if (mode === 'genesys') {
-    if (!e.GENESYS_CLIENT_ID) throw new ConfigError('GENESYS_CLIENT_ID', 'required when GATEWAY_MODE is genesys');
-    if (!e.GENESYS_CLIENT_SECRET)
-      throw new ConfigError('GENESYS_CLIENT_SECRET', 'required when GATEWAY_MODE is genesys');
-  }
-  if (mode === 'openai' && !e.OPENAI_BASE_URL) {
-    throw new ConfigError('OPENAI_BASE_URL', 'required when GATEWAY_MODE is openai');
-  }
-  if (mode !== 'simulated') {
-    if (!e.PRIMARY_MODEL_ID) throw new ConfigError('PRIMARY_MODEL_ID', `required when GATEWAY_MODE is ${mode}`);
-    if (!e.SECONDARY_MODEL_ID) throw new ConfigError('SECONDARY_MODEL_ID', `required when GATEWAY_MODE is ${mode}`);
-  }
-
+  const { gateway, models } = parseGateway(e);
   return {
-    gateway: {
-      mode,
-      genesysEnv: e.GENESYS_ENV,
-      loginBaseUrl: e.GENESYS_LOGIN_BASE_URL ?? `https://login.${e.GENESYS_ENV}`,
-      apiBaseUrl: e.GENESYS_API_BASE_URL ?? `https://api.${e.GENESYS_ENV}`,
-      clientId: e.GENESYS_CLIENT_ID,
-      clientSecret: e.GENESYS_CLIENT_SECRET,
-      openaiBaseUrl: e.OPENAI_BASE_URL,
-      openaiApiKey: e.OPENAI_API_KEY,
-      timeoutMs: e.GATEWAY_TIMEOUT_MS,
-      maxAttempts: e.GATEWAY_MAX_ATTEMPTS,
-      maxConcurrency: e.GATEWAY_MAX_CONCURRENCY,
-    },
-    models: {
-      primary: e.PRIMARY_MODEL_ID ?? SIMULATED_MODELS.primary,
-      secondary: e.SECONDARY_MODEL_ID ?? SIMULATED_MODELS.secondary,
-    },
+    gateway,
+    models,
     maxInputChars: e.MAX_INPUT_CHARS,
     port: e.PORT,
     host: e.HOST,
@@ -270,6 +261,67 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     stageLeaseMs: e.STAGE_LEASE_MS,
     persistedOperations: e.PERSISTED_OPERATIONS_FILE ? readPersistedOperations(e.PERSISTED_OPERATIONS_FILE) : undefined,
   };
+}
+
+const required = (mode: GatewayMode) => z.string({ error: `required when GATEWAY_MODE is ${mode}` });
+const limitsOf = (e: z.infer<typeof envSchema>): GatewayLimits => ({
+  timeoutMs: e.GATEWAY_TIMEOUT_MS,
+  maxAttempts: e.GATEWAY_MAX_ATTEMPTS,
+  maxConcurrency: e.GATEWAY_MAX_CONCURRENCY,
+});
+
+/** What each mode needs, as one zod model per mode (a missing one names the variable and the mode). */
+const gatewayModels = {
+  genesys: z.object({
+    GENESYS_CLIENT_ID: required('genesys'),
+    GENESYS_CLIENT_SECRET: required('genesys'),
+    PRIMARY_MODEL_ID: required('genesys'),
+    SECONDARY_MODEL_ID: required('genesys'),
+  }),
+  openai: z.object({
+    OPENAI_BASE_URL: required('openai'),
+    PRIMARY_MODEL_ID: required('openai'),
+    SECONDARY_MODEL_ID: required('openai'),
+  }),
+  simulated: z.object({}),
+} as const;
+
+/** The gateway of the mode GATEWAY_MODE names (default: genesys with a client id, else simulated). */
+function parseGateway(e: z.infer<typeof envSchema>): { gateway: GatewayConfig; models: Config['models'] } {
+  const mode: GatewayMode = e.GATEWAY_MODE ?? (e.GENESYS_CLIENT_ID ? 'genesys' : 'simulated');
+  // the parsed values (trimmed, blank as missing) are what each mode's model checks
+  const checked = gatewayModels[mode].safeParse(e);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new ConfigError(String(issue?.path[0] ?? 'GATEWAY_MODE'), issue?.message ?? 'invalid value');
+  }
+  const limits = limitsOf(e);
+  const models = {
+    primary: e.PRIMARY_MODEL_ID ?? SIMULATED_MODELS.primary,
+    secondary: e.SECONDARY_MODEL_ID ?? SIMULATED_MODELS.secondary,
+  };
+  switch (mode) {
+    case 'genesys':
+      return {
+        gateway: {
+          mode,
+          ...limits,
+          genesysEnv: e.GENESYS_ENV,
+          loginBaseUrl: e.GENESYS_LOGIN_BASE_URL ?? `https://login.${e.GENESYS_ENV}`,
+          apiBaseUrl: e.GENESYS_API_BASE_URL ?? `https://api.${e.GENESYS_ENV}`,
+          clientId: e.GENESYS_CLIENT_ID as string,
+          clientSecret: e.GENESYS_CLIENT_SECRET as string,
+        },
+        models,
+      };
+    case 'openai':
+      return {
+        gateway: { mode, ...limits, openaiBaseUrl: e.OPENAI_BASE_URL as string, openaiApiKey: e.OPENAI_API_KEY },
+        models,
+      };
+    case 'simulated':
+      return { gateway: { mode, ...limits }, models };
+  }
 }
 
 export function sha256Hex(value: string): string {

@@ -1,4 +1,10 @@
-import { type Config, ConfigError } from './config.js';
+import {
+  type Config,
+  ConfigError,
+  type GatewayLimits,
+  type GenesysGatewayConfig,
+  type OpenAIGatewayConfig,
+} from './config.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { RedisEventBus } from './events/redis-bus.js';
 import { CircuitBreaker } from './gateway/circuit-breaker.js';
@@ -57,23 +63,17 @@ export interface Runtime {
 export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Promise<Runtime> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   let simulator: Simulator | undefined;
-  let gatewayConfig = config.gateway;
-  if (!deps.gateway && config.gateway.mode === 'simulated') {
+  let gatewayConfig: GenesysGatewayConfig | OpenAIGatewayConfig | undefined;
+  if (deps.gateway) gatewayConfig = undefined;
+  else if (config.gateway.mode === 'simulated') {
     simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
-    gatewayConfig = {
-      ...config.gateway,
-      mode: 'genesys',
-      loginBaseUrl: simulator.url,
-      apiBaseUrl: simulator.url,
-      clientId: 'sim-client',
-      clientSecret: 'sim-secret',
-    };
+    gatewayConfig = simulatorGateway(config.gateway, simulator.url);
     logger.info({ url: simulator.url }, 'simulated gateway started: no credentials set, models are simulated');
-  }
+  } else gatewayConfig = config.gateway;
   const metrics = deps.metrics ?? new Metrics();
   const breaker = new CircuitBreaker(config.breaker);
-  const built = deps.gateway
-    ? { gateway: deps.gateway, limiter: undefined, tokens: undefined }
+  const built = !gatewayConfig
+    ? { gateway: deps.gateway as Gateway, limiter: undefined, tokens: undefined }
     : createGateway(gatewayConfig, {
         logger,
         random: deps.random,
@@ -137,6 +137,19 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
       await built.gateway.close();
       await simulator?.close();
     },
+  };
+}
+
+/** The genesys wire format pointed at the in-process simulator: the code path a real org gets. */
+function simulatorGateway(limits: GatewayLimits, url: string): GenesysGatewayConfig {
+  return {
+    ...limits,
+    mode: 'genesys',
+    genesysEnv: 'simulated',
+    loginBaseUrl: url,
+    apiBaseUrl: url,
+    clientId: 'sim-client',
+    clientSecret: 'sim-secret',
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, sha256Hex } from '../src/config.js';
+import { type Config, ConfigError, type GenesysGatewayConfig, loadConfig, sha256Hex } from '../src/config.js';
 
 /** CONTRACT.md "Configuration (environment)": defaults, mode inference, and one line naming a bad variable. */
 
@@ -26,15 +26,9 @@ describe('an empty environment', () => {
   it('gives the defaults of CONTRACT.md, in simulated mode', () => {
     const c = loadConfig({});
 
+    // the simulated variant of the union has no hosts or credentials to hold
     expect(c.gateway).toEqual({
       mode: 'simulated',
-      genesysEnv: 'mypurecloud.com',
-      loginBaseUrl: 'https://login.mypurecloud.com',
-      apiBaseUrl: 'https://api.mypurecloud.com',
-      clientId: undefined,
-      clientSecret: undefined,
-      openaiBaseUrl: undefined,
-      openaiApiKey: undefined,
       timeoutMs: 30_000,
       maxAttempts: 3,
       maxConcurrency: 32,
@@ -107,13 +101,20 @@ describe('values given', () => {
   });
 });
 
+/** The genesys variant of the gateway config (the union says which fields each mode has). */
+function genesys(c: Config): GenesysGatewayConfig {
+  if (c.gateway.mode !== 'genesys') throw new Error(`expected genesys mode, got ${c.gateway.mode}`);
+  return c.gateway;
+}
+
 describe('the gateway mode', () => {
   it('is genesys when GENESYS_CLIENT_ID is set', () => {
     const c = loadConfig(GENESYS);
 
     expect(c.gateway.mode).toBe('genesys');
-    expect(c.gateway.clientId).toBe('client-id');
-    expect(c.gateway.clientSecret).toBe('super-s3cret-value');
+    const gateway = genesys(c);
+    expect(gateway.clientId).toBe('client-id');
+    expect(gateway.clientSecret).toBe('super-s3cret-value');
   });
 
   it('is simulated when GENESYS_CLIENT_ID is not set', () => {
@@ -129,6 +130,7 @@ describe('the gateway mode', () => {
       SECONDARY_MODEL_ID: 'b',
     });
     expect(openai.gateway.mode).toBe('openai');
+    if (openai.gateway.mode !== 'openai') return;
     expect(openai.gateway.openaiBaseUrl, 'the trailing slash is dropped').toBe('http://localhost:11434/v1');
     expect(openai.gateway.openaiApiKey, 'a local gateway may take no key').toBeUndefined();
   });
@@ -136,19 +138,23 @@ describe('the gateway mode', () => {
 
 describe('GENESYS_ENV', () => {
   it('mypurecloud.ie gives https://login.mypurecloud.ie and https://api.mypurecloud.ie', () => {
-    const c = loadConfig({ ...GENESYS, GENESYS_ENV: 'mypurecloud.ie' });
+    const c = { gateway: genesys(loadConfig({ ...GENESYS, GENESYS_ENV: 'mypurecloud.ie' })) };
 
     expect(c.gateway.loginBaseUrl).toBe('https://login.mypurecloud.ie');
     expect(c.gateway.apiBaseUrl).toBe('https://api.mypurecloud.ie');
   });
 
   it('is overridden by GENESYS_LOGIN_BASE_URL and GENESYS_API_BASE_URL, trailing slashes dropped', () => {
-    const c = loadConfig({
-      ...GENESYS,
-      GENESYS_ENV: 'usw2.pure.cloud',
-      GENESYS_LOGIN_BASE_URL: 'http://127.0.0.1:4010/',
-      GENESYS_API_BASE_URL: 'http://127.0.0.1:4011',
-    });
+    const c = {
+      gateway: genesys(
+        loadConfig({
+          ...GENESYS,
+          GENESYS_ENV: 'usw2.pure.cloud',
+          GENESYS_LOGIN_BASE_URL: 'http://127.0.0.1:4010/',
+          GENESYS_API_BASE_URL: 'http://127.0.0.1:4011',
+        }),
+      ),
+    };
 
     expect(c.gateway.loginBaseUrl).toBe('http://127.0.0.1:4010');
     expect(c.gateway.apiBaseUrl).toBe('http://127.0.0.1:4011');

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Config } from '../config.js';
+import type { GenesysGatewayConfig, OpenAIGatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { type AttemptRecord, GatewayClient } from './client.js';
@@ -29,7 +29,7 @@ export interface GatewayHandle {
  * Builds the gateway for `genesys` or `openai` mode. The simulated mode is the
  * genesys mode pointed at the in-process simulator: the same code path runs.
  */
-export function createGateway(gw: Config['gateway'], deps: GatewayDeps): GatewayHandle {
+export function createGateway(gw: GenesysGatewayConfig | OpenAIGatewayConfig, deps: GatewayDeps): GatewayHandle {
   const dispatcher = deps.dispatcher ?? createDispatcher();
   const limiter = new ConcurrencyLimiter(gw.maxConcurrency);
   const common = {
@@ -42,23 +42,25 @@ export function createGateway(gw: Config['gateway'], deps: GatewayDeps): Gateway
     onAttemptEnd: deps.onAttemptEnd,
     breaker: deps.breaker,
   };
-  if (gw.mode === 'openai') {
-    if (!gw.openaiBaseUrl) throw new Error('openai mode needs OPENAI_BASE_URL');
-    const wire = openaiWireFormat(gw.openaiBaseUrl, gw.openaiApiKey);
-    return { gateway: new GatewayClient({ ...common, wire, secrets: [gw.openaiApiKey] }), limiter };
+  switch (gw.mode) {
+    case 'openai': {
+      const wire = openaiWireFormat(gw.openaiBaseUrl, gw.openaiApiKey);
+      return { gateway: new GatewayClient({ ...common, wire, secrets: [gw.openaiApiKey] }), limiter };
+    }
+    case 'genesys': {
+      const tokens = new TokenProvider({
+        loginBaseUrl: gw.loginBaseUrl,
+        clientId: gw.clientId,
+        clientSecret: gw.clientSecret,
+        dispatcher,
+        timeoutMs: gw.timeoutMs,
+      });
+      const wire = genesysWireFormat(gw.apiBaseUrl);
+      return {
+        gateway: new GatewayClient({ ...common, wire, tokens, secrets: [gw.clientSecret] }),
+        limiter,
+        tokens,
+      };
+    }
   }
-  if (!gw.clientId || !gw.clientSecret) throw new Error('genesys mode needs client credentials');
-  const tokens = new TokenProvider({
-    loginBaseUrl: gw.loginBaseUrl,
-    clientId: gw.clientId,
-    clientSecret: gw.clientSecret,
-    dispatcher,
-    timeoutMs: gw.timeoutMs,
-  });
-  const wire = genesysWireFormat(gw.apiBaseUrl);
-  return {
-    gateway: new GatewayClient({ ...common, wire, tokens, secrets: [gw.clientSecret] }),
-    limiter,
-    tokens,
-  };
 }

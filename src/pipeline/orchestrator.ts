@@ -23,8 +23,8 @@ export interface OrchestratorOptions {
   newId?: () => string;
   /** told when a stage ends, for metrics */
   onStageEnd?: (stage: StageName, outcome: 'ok' | 'failed', seconds: number) => void;
-  /** how long a dead holder blocks a stage before another instance takes it over */
-  leaseTtlMs?: number;
+  /** how long a dead holder blocks a stage before another instance takes it over (STAGE_LEASE_MS) */
+  leaseTtlMs: number;
   /** told when a run reaches COMPLETE or FAILED */
   onRunEnd?: (stage: 'COMPLETE' | 'FAILED') => void;
 }
@@ -39,8 +39,6 @@ export interface StageOptions {
 type StageResultOf<S extends StageName> = S extends 'extraction' ? ExtractionResult : SpecializationResult;
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
-/** A stage's lease: renewed every third of it while the call runs, so only a dead holder loses it. */
-export const DEFAULT_LEASE_TTL_MS = 15_000;
 const RUNNING_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTING', specialization: 'SPECIALIZING' };
 const DONE_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTED', specialization: 'COMPLETE' };
 
@@ -66,7 +64,8 @@ export class Orchestrator {
   constructor(private readonly o: OrchestratorOptions) {
     this.now = o.now ?? (() => new Date());
     this.newId = o.newId ?? randomUUID;
-    this.leaseTtlMs = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    // renewed every third of it while the call runs, so only a dead holder loses it
+    this.leaseTtlMs = o.leaseTtlMs;
   }
 
   /**

@@ -139,6 +139,7 @@ export interface TestGateway extends GatewayHandle {
  */
 export function startGateway(env: Record<string, string>, opts: { random?: () => number } = {}): TestGateway {
   const config = loadConfig(env);
+  if (config.gateway.mode === 'simulated') throw new Error('startGateway needs a genesys or openai environment');
   const logs = captureLogs('debug');
   const wire = new WireLog();
   const handle = createGateway(config.gateway, {
