@@ -5,7 +5,9 @@ import type { StageEvent } from '../../src/pipeline/run.js';
 import { RedisRunStore } from '../../src/store/redis-store.js';
 import type { RunStore } from '../../src/store/run-store.js';
 import { captureLogs } from '../helpers/log-capture.js';
+import { readmeRestStatus } from '../helpers/readme-errors.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { createTestApp, listen } from '../helpers/test-app.js';
 import { newRun } from './new-run.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -159,5 +161,37 @@ describe('RedisRunStore when Redis goes away and comes back', () => {
     await expectUnavailableFast('ping', () => store.ping());
     await store.close();
     await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+});
+
+describe('the server while its Redis is away: STORE_UNAVAILABLE, over GraphQL and REST', () => {
+  it("answers the README's code and REST status, and says so on /ready", async () => {
+    const redis = await startRedisServer();
+    const t = await createTestApp({ env: { REDIS_URL: redis.url } });
+    const server = await listen(t.app);
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    try {
+      expect((await post('/v1/orchestrate', { text: 'cancel booking XK4P9Q' })).status).toBe(200);
+      await redis.stop();
+
+      const rest = await post('/v1/orchestrate', { text: 'cancel booking XK4P9Q' });
+      expect(rest.status).toBe(readmeRestStatus('STORE_UNAVAILABLE'));
+      expect(await rest.json()).toMatchObject({ status: 'error', code: 'STORE_UNAVAILABLE' });
+      const gql = await post('/graphql', {
+        query: 'mutation { orchestrate(input: { text: "cancel booking XK4P9Q" }) { id } }',
+      });
+      const body = (await gql.json()) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
+      expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+      expect((await fetch(`${server.url}/ready`)).status).toBe(503);
+    } finally {
+      await server.close(0);
+      await t.sim.close();
+      await redis.close();
+    }
   });
 });
