@@ -34,7 +34,9 @@ export async function orchestrateUnified(
   try {
     const run = await orchestrator.create(input);
     runId = run.id;
-    const specialization = await orchestrator.ensureStage(run.id, 'specialization', { signal });
+    // a retry with the same idempotencyKey after a retryable failure (429, 503, RUN_INTERRUPTED...) tries
+    // the failed stage again: REST has no resumeRun, and the stored failure would otherwise answer for 24 h
+    const specialization = await orchestrator.ensureStage(run.id, 'specialization', { signal, retryFailed: true });
     const extraction = await orchestrator.ensureStage(run.id, 'extraction', { signal });
     return {
       httpStatus: 200,

@@ -28,6 +28,31 @@ describe('POST /v1/orchestrate: the unified JSON', () => {
     expect((await t.app.runtime.store.get(metadata.requestId))?.stage).toBe('COMPLETE');
   });
 
+  it('a retry with the same idempotencyKey after a retryable failure tries the stage again, in the same run', async () => {
+    t.sim.fault({ kind: 'status', status: 503, model: 'sim-extractor' });
+    const body = { text: 'cancel booking XK4P9Q', idempotencyKey: 'rest-retry-after-503' };
+    const first = await postJson(t, '/v1/orchestrate', body);
+    expect(first.status).toBe(503);
+    const firstId = ((await first.json()) as { metadata: { requestId: string } }).metadata.requestId;
+
+    const again = await postJson(t, '/v1/orchestrate', body);
+    expect(again.status, 'the 503 was retryable: the retry is worth a call').toBe(200);
+    const answer = (await again.json()) as { status: string; metadata: { requestId: string } };
+    expect(answer.status).toBe('success');
+    expect(answer.metadata.requestId, 'the same run, finished').toBe(firstId);
+  });
+
+  it('a retry with the same idempotencyKey after a failure that is not retryable answers it again, with no call', async () => {
+    t.sim.fault({ kind: 'status', status: 403, model: 'sim-extractor' });
+    const body = { text: 'cancel booking XK4P9Q', idempotencyKey: 'rest-retry-after-403' };
+    expect((await postJson(t, '/v1/orchestrate', body)).status).toBe(502);
+    const calls = t.sim.stats.modelCalls;
+
+    const again = await postJson(t, '/v1/orchestrate', body);
+    expect(again.status).toBe(502);
+    expect(t.sim.stats.modelCalls).toBe(calls);
+  });
+
   it.each([
     [{ text: '' }, 422, 'BAD_USER_INPUT'],
     [{ kind: 'status', status: 429 }, 429, 'GATEWAY_RATE_LIMITED'],
