@@ -33,6 +33,8 @@ export interface Config {
     maxConcurrency: number;
   };
   models: { primary: string; secondary: string };
+  /** CORS_ORIGINS: origins (scheme://host[:port]) allowed cross-origin; none: same-origin only */
+  corsOrigins: string[];
   maxInputChars: number;
   port: number;
   host: string;
@@ -136,6 +138,7 @@ const envSchema = z.object({
   STAGE_LEASE_MS: int(300, 600_000, 15_000),
   PERSISTED_OPERATIONS_FILE: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
+  CORS_ORIGINS: optionalString,
 });
 
 type Env = Record<string, string | undefined>;
@@ -156,6 +159,31 @@ export function parseApiKeys(raw: string | undefined, hash: (key: string) => str
       }
       return { name, role, sha256: hash(key) };
     });
+}
+
+/** A comma-separated list, blanks dropped. */
+const listOf = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** `CORS_ORIGINS`: comma-separated origins, each normalized as a browser sends it in `Origin`. */
+export function parseCorsOrigins(raw: string | undefined): string[] {
+  return [
+    ...new Set(
+      listOf(raw).map((entry, i) => {
+        const url = URL.canParse(entry) ? new URL(entry) : undefined;
+        // an origin is scheme://host[:port]: a path, a wildcard or credentials would never match what browsers send
+        const originOnly =
+          url?.pathname === '/' && !url.search && !url.hash && !url.username && !url.password && !entry.includes('*');
+        if (!url || !originOnly || !/^https?:$/.test(url.protocol)) {
+          throw new ConfigError('CORS_ORIGINS', `entry ${i + 1} must be an origin such as https://desk.example.com`);
+        }
+        return url.origin;
+      }),
+    ),
+  ];
 }
 
 const apiKeysFileSchema = z
@@ -232,6 +260,10 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     if (!e.SECONDARY_MODEL_ID) throw new ConfigError('SECONDARY_MODEL_ID', `required when GATEWAY_MODE is ${mode}`);
   }
 
+  const models = {
+    primary: e.PRIMARY_MODEL_ID ?? SIMULATED_MODELS.primary,
+    secondary: e.SECONDARY_MODEL_ID ?? SIMULATED_MODELS.secondary,
+  };
   return {
     gateway: {
       mode,
@@ -246,10 +278,8 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
       maxAttempts: e.GATEWAY_MAX_ATTEMPTS,
       maxConcurrency: e.GATEWAY_MAX_CONCURRENCY,
     },
-    models: {
-      primary: e.PRIMARY_MODEL_ID ?? SIMULATED_MODELS.primary,
-      secondary: e.SECONDARY_MODEL_ID ?? SIMULATED_MODELS.secondary,
-    },
+    models,
+    corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     maxInputChars: e.MAX_INPUT_CHARS,
     port: e.PORT,
     host: e.HOST,

@@ -107,6 +107,28 @@ describe('values given', () => {
   });
 });
 
+describe('CORS_ORIGINS', () => {
+  it('none: no origin is listed (same-origin only)', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+  });
+
+  it('a comma-separated list, each entry as a browser sends it in Origin', () => {
+    const c = loadConfig({
+      CORS_ORIGINS: 'https://Desk.Example.com/, http://localhost:5173,,https://desk.example.com:443',
+    });
+    expect(c.corsOrigins).toEqual(['https://desk.example.com', 'http://localhost:5173']);
+  });
+
+  it.each(['*', 'https://*.example.com', 'https://desk.example.com/app', 'desk.example.com', 'ftp://desk.example.com'])(
+    '%s stops start-up: it would never match an Origin',
+    (entry) => {
+      const error = configError({ CORS_ORIGINS: `https://ok.example.com,${entry}` });
+      expect(error.variable).toBe('CORS_ORIGINS');
+      expect(error.message).toMatch(/entry 2/);
+    },
+  );
+});
+
 describe('the gateway mode', () => {
   it('is genesys when GENESYS_CLIENT_ID is set', () => {
     const c = loadConfig(GENESYS);
