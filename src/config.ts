@@ -33,6 +33,8 @@ export interface Config {
     maxConcurrency: number;
   };
   models: { primary: string; secondary: string };
+  /** ALLOWED_MODEL_IDS and the configured models: the only ids a request may name */
+  allowedModelIds: string[];
   /** CORS_ORIGINS: origins (scheme://host[:port]) allowed cross-origin; none: same-origin only */
   corsOrigins: string[];
   maxInputChars: number;
@@ -139,6 +141,7 @@ const envSchema = z.object({
   PERSISTED_OPERATIONS_FILE: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
   CORS_ORIGINS: optionalString,
+  ALLOWED_MODEL_IDS: optionalString,
 });
 
 type Env = Record<string, string | undefined>;
@@ -184,6 +187,24 @@ export function parseCorsOrigins(raw: string | undefined): string[] {
       }),
     ),
   ];
+}
+
+const MODEL_ID = /^[\w.:/@+-]{1,200}$/;
+
+/**
+ * `ALLOWED_MODEL_IDS` with the configured models, which requests that name
+ * none use anyway. A later change adds the pipelines' models and fallbacks here.
+ */
+export function parseAllowedModelIds(raw: string | undefined, configured: string[]): string[] {
+  const ids = listOf(raw);
+  const bad = ids.findIndex((id) => !MODEL_ID.test(id));
+  if (bad >= 0) {
+    throw new ConfigError(
+      'ALLOWED_MODEL_IDS',
+      `entry ${bad + 1} must be a model id (letters, digits and . : / @ + - _)`,
+    );
+  }
+  return [...new Set([...configured, ...ids])];
 }
 
 const apiKeysFileSchema = z
@@ -279,6 +300,7 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
       maxConcurrency: e.GATEWAY_MAX_CONCURRENCY,
     },
     models,
+    allowedModelIds: parseAllowedModelIds(e.ALLOWED_MODEL_IDS, [models.primary, models.secondary]),
     corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     maxInputChars: e.MAX_INPUT_CHARS,
     port: e.PORT,

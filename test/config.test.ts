@@ -129,6 +129,24 @@ describe('CORS_ORIGINS', () => {
   );
 });
 
+describe('ALLOWED_MODEL_IDS', () => {
+  it('none: the configured models (simulated defaults, or PRIMARY_MODEL_ID and SECONDARY_MODEL_ID)', () => {
+    expect(loadConfig({}).allowedModelIds).toEqual(['sim-extractor', 'sim-specialist']);
+    expect(loadConfig(GENESYS).allowedModelIds).toEqual(['extractor-model', 'specialist-model']);
+  });
+
+  it('a comma-separated list, to which the configured models are added (requests naming none use them)', () => {
+    const c = loadConfig({ ...GENESYS, ALLOWED_MODEL_IDS: 'big-extractor, extractor-model,,llama3.1:8b' });
+    expect(c.allowedModelIds).toEqual(['extractor-model', 'specialist-model', 'big-extractor', 'llama3.1:8b']);
+  });
+
+  it('an entry that is not a model id stops start-up, naming its position', () => {
+    const error = configError({ ALLOWED_MODEL_IDS: 'fine-model,not a model' });
+    expect(error.variable).toBe('ALLOWED_MODEL_IDS');
+    expect(error.message).toMatch(/entry 2/);
+  });
+});
+
 describe('the gateway mode', () => {
   it('is genesys when GENESYS_CLIENT_ID is set', () => {
     const c = loadConfig(GENESYS);

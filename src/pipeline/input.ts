@@ -46,13 +46,29 @@ function buildInputSchema(maxInputChars: number) {
   });
 }
 
-/** Validates raw input; throws BAD_USER_INPUT naming the field at fault. */
-export function parseOrchestrateInput(raw: unknown, maxInputChars: number): OrchestrateInput {
+/**
+ * Validates raw input; throws BAD_USER_INPUT naming the field at fault. A
+ * model id must be one the operator allows: each id is a paid call and a
+ * metric series, so a client may not invent them.
+ */
+export function parseOrchestrateInput(
+  raw: unknown,
+  maxInputChars: number,
+  allowedModelIds: ReadonlySet<string>,
+): OrchestrateInput {
   const result = inputSchema(maxInputChars).safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') || 'input';
-  throw new AppError('BAD_USER_INPUT', `${field} ${issue?.message ?? 'is invalid'}`);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') || 'input';
+    throw new AppError('BAD_USER_INPUT', `${field} ${issue?.message ?? 'is invalid'}`);
+  }
+  for (const field of ['primaryModelId', 'secondaryModelId'] as const) {
+    const id = result.data[field];
+    if (id != null && !allowedModelIds.has(id)) {
+      throw new AppError('BAD_USER_INPUT', `${field} "${id}" is not a model this server allows (ALLOWED_MODEL_IDS)`);
+    }
+  }
+  return result.data;
 }
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
