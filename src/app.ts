@@ -1,4 +1,3 @@
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -21,6 +20,8 @@ import { type Context, createContext } from './context.js';
 import { sleep } from './gateway/abort.js';
 import { GRAPHIQL_TABS } from './http/graphiql-examples.js';
 import { createMaskError } from './http/mask-error.js';
+import { OriginPolicy, useOriginPolicy } from './http/origin-policy.js';
+import { useHideSchemaHints, withoutSchemaHints } from './http/schema-hints.js';
 import { useAccess } from './http/use-access.js';
 import { useBodyLimit } from './http/use-body-limit.js';
 import { useDrainGate } from './http/use-drain-gate.js';
@@ -108,11 +109,16 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
       'NO API KEYS CONFIGURED: the server is open to anyone who can reach it. Set API_KEYS or API_KEYS_FILE.',
     );
   }
+  const origins = new OriginPolicy(config.corsOrigins);
+  const hideSchemaHints = config.nodeEnv === 'production' || !config.introspection;
+  const maskError = createMaskError(logger);
   const limitRejected = { onReject: [() => metrics.operationRejected('operation_limits')] };
 
   const plugins: Plugin[] = [
     // 1. the request log line sees every request, whatever ends it
     useRequestLog(logger.child({ component: 'http' })),
+    // then, before anything answers: a page from another origin gets 403 unless CORS_ORIGINS lists it
+    useOriginPolicy(origins, metrics),
     // 2. /metrics for Prometheus (unauthenticated, like /health and /ready: keep it off the public edge)
     useMetrics(metrics),
     // 3. readiness for load balancers (/health, always 200 while alive, is Yoga's own)
@@ -153,7 +159,8 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     maxAliasesPlugin({ n: OPERATION_LIMITS.maxAliases, exposeLimits: true, ...limitRejected }),
     maxTokensPlugin({ n: OPERATION_LIMITS.maxTokens, exposeLimits: true, ...limitRejected }),
     costLimitPlugin({ maxCost: OPERATION_LIMITS.maxCost, exposeLimits: true, ...limitRejected }),
-    blockFieldSuggestionsPlugin(),
+    // without introspection (production), no error hands the schema back as "Did you mean" hints
+    ...(hideSchemaHints ? [useHideSchemaHints()] : []),
     ...(config.introspection ? [] : [useDisableIntrospection() as Plugin]),
     // 11. a span per operation, when traces are exported
     ...(tracing ? [useTracing()] : []),
@@ -167,7 +174,11 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     schema,
     context: (initial) => createContext(orchestrator, initial),
     plugins,
-    maskedErrors: { maskError: createMaskError(logger) },
+    // Yoga's default reflects any Origin with credentials: only the listed origins get CORS headers
+    cors: origins.cors,
+    maskedErrors: {
+      maskError: hideSchemaHints ? (error, message) => withoutSchemaHints(maskError(error, message)) : maskError,
+    },
     graphiql: config.graphiql ? { title: 'genesys-llm-orchestrator', defaultTabs: GRAPHIQL_TABS } : false,
     // GraphiQL served from this package, not a CDN: it works on a closed network
     renderGraphiQL,

@@ -53,6 +53,10 @@ export type GatewayConfig = GenesysGatewayConfig | OpenAIGatewayConfig | Simulat
 export interface Config {
   gateway: GatewayConfig;
   models: { primary: string; secondary: string };
+  /** ALLOWED_MODEL_IDS and the configured models: the only ids a request may name */
+  allowedModelIds: string[];
+  /** CORS_ORIGINS: origins (scheme://host[:port]) allowed cross-origin; none: same-origin only */
+  corsOrigins: string[];
   maxInputChars: number;
   port: number;
   host: string;
@@ -156,6 +160,8 @@ const envSchema = z.object({
   STAGE_LEASE_MS: int(300, 600_000, 15_000),
   PERSISTED_OPERATIONS_FILE: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
+  CORS_ORIGINS: optionalString,
+  ALLOWED_MODEL_IDS: optionalString,
 });
 
 type Env = Record<string, string | undefined>;
@@ -176,6 +182,49 @@ export function parseApiKeys(raw: string | undefined, hash: (key: string) => str
       }
       return { name, role, sha256: hash(key) };
     });
+}
+
+/** A comma-separated list, blanks dropped. */
+const listOf = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** `CORS_ORIGINS`: comma-separated origins, each normalized as a browser sends it in `Origin`. */
+export function parseCorsOrigins(raw: string | undefined): string[] {
+  return [
+    ...new Set(
+      listOf(raw).map((entry, i) => {
+        const url = URL.canParse(entry) ? new URL(entry) : undefined;
+        // an origin is scheme://host[:port]: a path, a wildcard or credentials would never match what browsers send
+        const originOnly =
+          url?.pathname === '/' && !url.search && !url.hash && !url.username && !url.password && !entry.includes('*');
+        if (!url || !originOnly || !/^https?:$/.test(url.protocol)) {
+          throw new ConfigError('CORS_ORIGINS', `entry ${i + 1} must be an origin such as https://desk.example.com`);
+        }
+        return url.origin;
+      }),
+    ),
+  ];
+}
+
+const MODEL_ID = /^[\w.:/@+-]{1,200}$/;
+
+/**
+ * `ALLOWED_MODEL_IDS` with the configured models, which requests that name
+ * none use anyway. A later change adds the pipelines' models and fallbacks here.
+ */
+export function parseAllowedModelIds(raw: string | undefined, configured: string[]): string[] {
+  const ids = listOf(raw);
+  const bad = ids.findIndex((id) => !MODEL_ID.test(id));
+  if (bad >= 0) {
+    throw new ConfigError(
+      'ALLOWED_MODEL_IDS',
+      `entry ${bad + 1} must be a model id (letters, digits and . : / @ + - _)`,
+    );
+  }
+  return [...new Set([...configured, ...ids])];
 }
 
 const apiKeysFileSchema = z
@@ -241,6 +290,8 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
   return {
     gateway,
     models,
+    allowedModelIds: parseAllowedModelIds(e.ALLOWED_MODEL_IDS, [models.primary, models.secondary]),
+    corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
     maxInputChars: e.MAX_INPUT_CHARS,
     port: e.PORT,
     host: e.HOST,

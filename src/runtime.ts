@@ -107,6 +107,8 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     gateway: built.gateway,
     logger,
     models: config.models,
+    // pipelines, once they exist, add their models and fallbacks to this set
+    allowedModelIds: new Set(config.allowedModelIds),
     maxInputChars: config.maxInputChars,
     now: deps.now,
     leaseTtlMs: deps.leaseTtlMs ?? config.stageLeaseMs,

@@ -94,6 +94,20 @@ describe.concurrent('npm run orchestrate', () => {
       expect(out).toMatchObject({ status: 'error', code: 'BAD_USER_INPUT', metadata: { pipelineStage: 'failed' } });
       expect(out.message).toMatch(/text must not be blank/);
     });
+
+    // a lone surrogate cannot come this way: the shell hands over bytes, which Node decodes as UTF-8
+    it('made only of invisible characters (zero-width, BOM, soft hyphen) is blank too', async () => {
+      const run = await orchestrate(['\u200B\u200C\u200D \u2060\uFEFF\u00AD'], {
+        SQLITE_PATH: join(dir, 'invisible.sqlite'),
+      });
+
+      expect(run.code).toBe(1);
+      expect(json(run)).toMatchObject({
+        status: 'error',
+        code: 'BAD_USER_INPUT',
+        message: expect.stringMatching(/blank/),
+      });
+    });
   });
 
   describe('a bad configuration', () => {

@@ -107,6 +107,46 @@ function genesys(c: Config): GenesysGatewayConfig {
   return c.gateway;
 }
 
+describe('CORS_ORIGINS', () => {
+  it('none: no origin is listed (same-origin only)', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+  });
+
+  it('a comma-separated list, each entry as a browser sends it in Origin', () => {
+    const c = loadConfig({
+      CORS_ORIGINS: 'https://Desk.Example.com/, http://localhost:5173,,https://desk.example.com:443',
+    });
+    expect(c.corsOrigins).toEqual(['https://desk.example.com', 'http://localhost:5173']);
+  });
+
+  it.each(['*', 'https://*.example.com', 'https://desk.example.com/app', 'desk.example.com', 'ftp://desk.example.com'])(
+    '%s stops start-up: it would never match an Origin',
+    (entry) => {
+      const error = configError({ CORS_ORIGINS: `https://ok.example.com,${entry}` });
+      expect(error.variable).toBe('CORS_ORIGINS');
+      expect(error.message).toMatch(/entry 2/);
+    },
+  );
+});
+
+describe('ALLOWED_MODEL_IDS', () => {
+  it('none: the configured models (simulated defaults, or PRIMARY_MODEL_ID and SECONDARY_MODEL_ID)', () => {
+    expect(loadConfig({}).allowedModelIds).toEqual(['sim-extractor', 'sim-specialist']);
+    expect(loadConfig(GENESYS).allowedModelIds).toEqual(['extractor-model', 'specialist-model']);
+  });
+
+  it('a comma-separated list, to which the configured models are added (requests naming none use them)', () => {
+    const c = loadConfig({ ...GENESYS, ALLOWED_MODEL_IDS: 'big-extractor, extractor-model,,llama3.1:8b' });
+    expect(c.allowedModelIds).toEqual(['extractor-model', 'specialist-model', 'big-extractor', 'llama3.1:8b']);
+  });
+
+  it('an entry that is not a model id stops start-up, naming its position', () => {
+    const error = configError({ ALLOWED_MODEL_IDS: 'fine-model,not a model' });
+    expect(error.variable).toBe('ALLOWED_MODEL_IDS');
+    expect(error.message).toMatch(/entry 2/);
+  });
+});
+
 describe('the gateway mode', () => {
   it('is genesys when GENESYS_CLIENT_ID is set', () => {
     const c = loadConfig(GENESYS);

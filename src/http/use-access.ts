@@ -5,6 +5,7 @@ import type { RateLimiter } from '../access/rate-limiter.js';
 import type { ErrorCode } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { unifiedError } from '../pipeline/unified.js';
+import { operationCost } from './operation-cost.js';
 import { REST_PATH } from './use-rest-orchestrate.js';
 
 /** Probes and metrics: open, like /health in any deployment (keep /metrics off the public edge). */
@@ -32,7 +33,9 @@ export interface Caller {
  * HTTP requests (GraphQL over JSON, SSE, multipart, and the REST route) are
  * authenticated as they arrive; WebSocket connections bring their principal
  * in the context (see websocket.ts). A `read` key may query and subscribe but
- * not run a mutation; the rate limit counts GraphQL operations, not requests.
+ * not run a mutation. The rate limit counts what costs money: one per
+ * operation, and one per root field of a mutation (see operation-cost.ts);
+ * an operation the bucket cannot pay for whole is refused whole.
  */
 export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Metrics; graphiql: boolean }): Plugin {
   const callers = new WeakMap<Request, Caller>();
@@ -60,12 +63,23 @@ export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Me
         403,
       );
     }
-    const taken = o.limiter?.take(caller.bucket);
-    if (taken && !taken.ok) {
+    if (!o.limiter) return undefined;
+    const cost = operationCost(document, name);
+    if (cost > o.limiter.perMinute) {
+      // no wait makes it fit: say so rather than send a Retry-After
       o.metrics.operationRejected('rate_limited');
       return refuse(
         'RATE_LIMITED',
-        `Rate limit of ${o.limiter?.perMinute} operations a minute reached; retry in ${taken.retryAfterSeconds} s.`,
+        `This operation runs ${cost} mutations, more than the rate limit of ${o.limiter.perMinute} a minute allows at once; send fewer per operation.`,
+        429,
+      );
+    }
+    const taken = o.limiter.take(caller.bucket, cost);
+    if (!taken.ok) {
+      o.metrics.operationRejected('rate_limited');
+      return refuse(
+        'RATE_LIMITED',
+        `Rate limit of ${o.limiter.perMinute} a minute reached (this operation counts ${cost}); retry in ${taken.retryAfterSeconds} s.`,
         429,
         {
           'retry-after': String(taken.retryAfterSeconds),

@@ -40,9 +40,13 @@ export function useRestOrchestrate(orchestrator: Orchestrator, logger: Logger): 
         const { httpStatus, body } = unifiedError('BAD_USER_INPUT', 'The request body is not valid JSON.', null);
         return respond(httpStatus, body);
       }
-      const { text, idempotencyKey } = (input ?? {}) as { text?: unknown; idempotencyKey?: unknown };
+      const { text, idempotencyKey, primaryModelId, secondaryModelId } = (input ?? {}) as Record<string, unknown>;
       try {
-        const outcome = await orchestrateUnified(orchestrator, { text, idempotencyKey }, request.signal);
+        const outcome = await orchestrateUnified(
+          orchestrator,
+          { text, idempotencyKey, primaryModelId, secondaryModelId },
+          request.signal,
+        );
         return respond(outcome.httpStatus, outcome.body);
       } catch (err) {
         logger.error({ err }, 'unexpected failure in REST orchestrate');

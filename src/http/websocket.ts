@@ -4,6 +4,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { presentedKey } from '../access/key-ring.js';
 import type { App } from '../app.js';
+import { OriginPolicy, verifyWebSocketOrigin } from './origin-policy.js';
 import { type Caller, callerFor } from './use-access.js';
 
 type EnvelopedExec = {
@@ -16,7 +17,11 @@ type EnvelopedExec = {
  * that limits, masking and context are the same as over SSE.
  */
 export function attachWebSocket(server: Server, app: App): WebSocketServer {
-  const wss = new WebSocketServer({ server, path: app.yoga.graphqlEndpoint });
+  const wss = new WebSocketServer({
+    server,
+    path: app.yoga.graphqlEndpoint,
+    verifyClient: verifyWebSocketOrigin(new OriginPolicy(app.runtime.config.corsOrigins), app.runtime.metrics),
+  });
   useServer<Record<string, unknown> | undefined, { caller?: Caller }>(
     {
       // the same keys as HTTP, from connectionParams: { authorization: 'Bearer <key>' } or { 'x-api-key': '<key>' }

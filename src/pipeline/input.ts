@@ -16,6 +16,16 @@ const modelId = z
   .max(200, 'must be at most 200 characters')
   .regex(/^[\w.:/@+-]+$/, 'may hold letters, digits and . : / @ + - _ only');
 
+/**
+ * A character a person can see: not white space, not a control, not one of
+ * Unicode's default-ignorable code points (zero-width space and joiners, word
+ * joiner, BOM, soft hyphen, bidi marks, variation selectors, Hangul fillers,
+ * tags...), not the blank braille pattern. Text without one is blank.
+ */
+const VISIBLE = /[^\s\p{Cc}\p{Default_Ignorable_Code_Point}\u2800]/u;
+/** In unicode mode a well-formed pair is one code point: only a surrogate on its own matches. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 // built once per limit: building a zod schema per request was a tenth of a run's CPU
 const schemas = new Map<number, ReturnType<typeof buildInputSchema>>();
 
@@ -32,7 +42,9 @@ function buildInputSchema(maxInputChars: number) {
   return z.object({
     text: z
       .string({ error: 'is required' })
-      .refine((t) => t.trim().length > 0, 'must not be blank')
+      // refused rather than stored: UTF-8 (SQLite, Redis, the gateway) would silently turn it into U+FFFD
+      .refine((t) => !LONE_SURROGATE.test(t), 'must be well-formed Unicode: it holds a lone surrogate')
+      .refine((t) => VISIBLE.test(t), 'must not be blank')
       .refine((t) => t.length <= maxInputChars, `must be at most ${maxInputChars} characters (MAX_INPUT_CHARS)`),
     idempotencyKey: z
       .string()
@@ -46,13 +58,29 @@ function buildInputSchema(maxInputChars: number) {
   });
 }
 
-/** Validates raw input; throws BAD_USER_INPUT naming the field at fault. */
-export function parseOrchestrateInput(raw: unknown, maxInputChars: number): OrchestrateInput {
+/**
+ * Validates raw input; throws BAD_USER_INPUT naming the field at fault. A
+ * model id must be one the operator allows: each id is a paid call and a
+ * metric series, so a client may not invent them.
+ */
+export function parseOrchestrateInput(
+  raw: unknown,
+  maxInputChars: number,
+  allowedModelIds: ReadonlySet<string>,
+): OrchestrateInput {
   const result = inputSchema(maxInputChars).safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') || 'input';
-  throw new AppError('BAD_USER_INPUT', `${field} ${issue?.message ?? 'is invalid'}`);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') || 'input';
+    throw new AppError('BAD_USER_INPUT', `${field} ${issue?.message ?? 'is invalid'}`);
+  }
+  for (const field of ['primaryModelId', 'secondaryModelId'] as const) {
+    const id = result.data[field];
+    if (id != null && !allowedModelIds.has(id)) {
+      throw new AppError('BAD_USER_INPUT', `${field} "${id}" is not a model this server allows (ALLOWED_MODEL_IDS)`);
+    }
+  }
+  return result.data;
 }
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -18,6 +18,8 @@ export interface OrchestratorOptions {
   gateway: Gateway;
   logger: Logger;
   models: { primary: string; secondary: string };
+  /** the only model ids a run may call: requests naming others are refused */
+  allowedModelIds: ReadonlySet<string>;
   maxInputChars: number;
   now?: () => Date;
   newId?: () => string;
@@ -97,7 +99,7 @@ export class Orchestrator {
   /** Creates a run, or returns the run an idempotency key already names. */
   async create(raw: unknown): Promise<RunRecord> {
     this.assertAccepting();
-    const input: OrchestrateInput = parseOrchestrateInput(raw, this.o.maxInputChars);
+    const input: OrchestrateInput = parseOrchestrateInput(raw, this.o.maxInputChars, this.o.allowedModelIds);
     const primaryModelId = input.primaryModelId ?? this.o.models.primary;
     const secondaryModelId = input.secondaryModelId ?? this.o.models.secondary;
     const inputHash = createHash('sha256')
@@ -173,6 +175,7 @@ export class Orchestrator {
       const seen = await this.readStage(runId, stage, retry);
       if (seen.result) return seen.result;
       this.assertAccepting();
+      this.assertModelAllowed(seen.run, stage);
       if (await this.o.store.acquireLease(runId, stage, this.instanceId, this.leaseTtlMs)) {
         // the stage's outcome is written with the lease's release, in one store operation
         const lease = { held: true };
@@ -356,6 +359,20 @@ export class Orchestrator {
     clearTimeout(timer);
     this.lifetime.abort(new AppError('SHUTTING_DOWN', 'The server is shutting down.'));
     await pending();
+  }
+
+  /**
+   * A run stored before its model was dropped from the allow-list is not
+   * called on it; the run stays as it is, to finish if the model comes back.
+   */
+  private assertModelAllowed(run: RunRecord, stage: StageName): void {
+    const model = stage === 'extraction' ? run.primaryModelId : run.secondaryModelId;
+    if (!this.o.allowedModelIds.has(model)) {
+      throw new AppError(
+        'BAD_USER_INPUT',
+        `This run names the model "${model}", which this server no longer allows (ALLOWED_MODEL_IDS).`,
+      );
+    }
   }
 
   /** Throws SHUTTING_DOWN once a drain has begun. */

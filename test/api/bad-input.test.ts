@@ -1,6 +1,8 @@
 import { request } from 'node:http';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_LIMITS } from '../../src/app.js';
+import type { RunningServer } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp, listen, type TestApp } from '../helpers/test-app.js';
 
@@ -90,6 +92,76 @@ describe('bad input gets a clear, coded error and the server keeps serving', () 
     const res = await t.gql(Orchestrate, { input: { text: 'cancel booking XK4P9Q' } });
     expect(res.errors).toBeUndefined();
     expect(res.data?.orchestrate.stage).toBe('RECEIVED');
+  });
+});
+
+describe('text a person cannot see, or that is not Unicode, is refused, not stored', () => {
+  let t: TestApp;
+  let server: RunningServer;
+  beforeAll(async () => {
+    t = await createTestApp();
+    server = await listen(t.app);
+  });
+  afterAll(async () => {
+    await server.close(0);
+    await t.sim.close();
+  });
+
+  const graphqlOrchestrate = async (text: string) => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // JSON.stringify writes a lone surrogate as an escape (\ud800): what a client's JSON carries
+      body: JSON.stringify({ query: print(Orchestrate), variables: { input: { text } } }),
+    });
+    return (await res.json()) as {
+      data?: unknown;
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+  };
+  const restOrchestrate = async (text: string) => {
+    const res = await fetch(`${server.url}/v1/orchestrate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+    });
+    return { status: res.status, body: (await res.json()) as { code?: string; message?: string } };
+  };
+
+  it.each([
+    ['zero-width space, non-joiner, joiner', '\u200B\u200C\u200D'],
+    ['word joiner, BOM, soft hyphen', '\u2060\uFEFF\u00AD'],
+    ['spaces among invisible format characters', ' \u200B \u200E\u200F \u202A\u202C \u2061 '],
+    ['fillers and a blank braille pattern', '\u3164\u115F\uFFA0\u2800'],
+    ['variation selectors and a combining grapheme joiner', '\uFE0F\u034F\u180E'],
+  ])('only %s: blank, BAD_USER_INPUT over GraphQL and REST', async (_what, text) => {
+    const gql = await graphqlOrchestrate(text);
+    expect(gql.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(gql.errors?.[0]?.message).toMatch(/text must not be blank/);
+    const rest = await restOrchestrate(text);
+    expect(rest.status).toBe(422);
+    expect(rest.body).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/blank/) });
+  });
+
+  it.each([
+    ['a lone high surrogate', '\uD800'],
+    ['a lone low surrogate inside words', 'cancel booking \uDC00 XK4P9Q'],
+    ['a high surrogate at the end', 'cancel booking XK4P9Q \uD83D'],
+  ])('%s: BAD_USER_INPUT over GraphQL and REST, rather than silently changed', async (_what, text) => {
+    const gql = await graphqlOrchestrate(text);
+    expect(gql.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(gql.errors?.[0]?.message).toMatch(/surrogate/);
+    const rest = await restOrchestrate(text);
+    expect(rest.status).toBe(422);
+    expect(rest.body).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/surrogate/) });
+  });
+
+  it('visible text with emoji, joiners and variation selectors inside is taken as it is', async () => {
+    const text = 'Family of 👨\u200D👩\u200D👧 flying ✈\uFE0F, change seat to 14A';
+    const res = (await graphqlOrchestrate(text)) as { data?: { orchestrate: { id: string } }; errors?: unknown };
+    expect(res.errors).toBeUndefined();
+    const stored = await t.app.runtime.store.get(res.data?.orchestrate.id as string);
+    expect(stored?.text).toBe(text);
   });
 });
 

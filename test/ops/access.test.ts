@@ -233,3 +233,66 @@ describe('rate limit: RATE_LIMIT_PER_MINUTE operations per key', () => {
     }
   });
 });
+
+describe('rate limit: each mutation field counts, since each starts a paid run', () => {
+  const aliased = (n: number) =>
+    JSON.stringify({
+      query: `mutation { ${Array.from({ length: n }, (_, i) => `r${i}: orchestrate(input: { text: "cancel booking XK4P9Q" }) { extraction { model } }`).join(' ')} }`,
+    });
+  const send = (server: RunningServer, body: string, key: string) =>
+    fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(key) },
+      body,
+    });
+
+  it('an operation with more orchestrate fields than tokens left is refused whole, and spends nothing', async () => {
+    const t = await createTestApp({
+      env: { API_KEYS: `desk:orchestrate:${DESK_KEY}`, RATE_LIMIT_PER_MINUTE: '4' },
+    });
+    const server = await listen(t.app);
+    try {
+      expect((await send(server, aliased(3), DESK_KEY)).status).toBe(200);
+      expect(t.sim.stats.callsByModel).toEqual({ 'sim-extractor': 3 });
+
+      // one token left: three more runs are refused, none of them started
+      const refused = await send(server, aliased(3), DESK_KEY);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const body = (await refused.json()) as { data?: unknown; errors: Array<{ extensions: { code: string } }> };
+      expect(body.errors[0]?.extensions.code).toBe('RATE_LIMITED');
+      expect(body.data ?? null).toBeNull();
+      expect(t.sim.stats.callsByModel).toEqual({ 'sim-extractor': 3 });
+
+      // the refusal took no token: the last one still buys one run
+      expect((await send(server, aliased(1), DESK_KEY)).status).toBe(200);
+      expect(t.sim.stats.callsByModel).toEqual({ 'sim-extractor': 4 });
+    } finally {
+      await server.close(0);
+      await t.sim.close();
+    }
+  });
+
+  it('an operation with more mutation fields than the whole limit is refused, with no Retry-After to wait for', async () => {
+    const t = await createTestApp({ env: { API_KEYS: `desk:orchestrate:${DESK_KEY}`, RATE_LIMIT_PER_MINUTE: '4' } });
+    const server = await listen(t.app);
+    try {
+      const refused = await send(server, aliased(5), DESK_KEY);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBeNull();
+      const body = (await refused.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+      expect(body.errors[0]?.extensions.code).toBe('RATE_LIMITED');
+      expect(body.errors[0]?.message).toMatch(/5 .*4/);
+      expect(t.sim.stats.modelCalls).toBe(0);
+      // a query still counts one, whatever its fields
+      const query = JSON.stringify({
+        query: '{ a: runs(first: 1) { edges { cursor } } b: runs(first: 2) { edges { cursor } } }',
+      });
+      for (let i = 0; i < 4; i++) expect((await send(server, query, DESK_KEY)).status).toBe(200);
+      expect((await send(server, query, DESK_KEY)).status).toBe(429);
+    } finally {
+      await server.close(0);
+      await t.sim.close();
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import type { CORSOptions, Plugin } from 'graphql-yoga';
+import type { VerifyClientCallbackAsync } from 'ws';
+import type { Metrics } from '../observability/metrics.js';
+import { unifiedError } from '../pipeline/unified.js';
+import { REST_PATH } from './use-rest-orchestrate.js';
+
+/** What a browser client of the API may send: content type, keys, the CSRF guard's headers. */
+const ALLOWED_HEADERS = [
+  'accept',
+  'authorization',
+  'content-type',
+  'x-api-key',
+  'x-graphql-yoga-csrf',
+  'x-request-id',
+  'x-requested-with',
+];
+/** What it may read: the request id to quote in a ticket, and when to retry after a 429. */
+const EXPOSED_HEADERS = ['retry-after', 'x-request-id'];
+
+/**
+ * Which browser pages may use this server: its own origin (a console or
+ * GraphiQL it serves) and the origins CORS_ORIGINS lists. A request without
+ * an Origin header does not come from a page (curl, a server, the CLI) and is
+ * not a browser's to refuse.
+ */
+export class OriginPolicy {
+  private readonly listed: ReadonlySet<string>;
+
+  constructor(origins: readonly string[]) {
+    this.listed = new Set(origins);
+  }
+
+  /** `host` is the Host the request was sent to: a page served from there is same-origin. */
+  allows(origin: string | null | undefined, host: string | null | undefined): boolean {
+    if (origin === null || origin === undefined) return true;
+    return this.listed.has(origin) || sameOrigin(origin, host);
+  }
+
+  /**
+   * Yoga's `cors` option: CORS headers for a listed origin only (the same
+   * origin needs none), without cookies (keys travel in headers).
+   */
+  cors = (request: Request): CORSOptions => {
+    const origin = request.headers.get('origin');
+    if (origin === null || !this.listed.has(origin)) return false;
+    return {
+      origin,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ALLOWED_HEADERS,
+      exposedHeaders: EXPOSED_HEADERS,
+      credentials: false,
+      maxAge: 600,
+    };
+  };
+}
+
+/**
+ * The scheme is not compared: behind a proxy that ends TLS, a page from
+ * https://host reaches us as http://host. The host and port are.
+ */
+function sameOrigin(origin: string, host: string | null | undefined): boolean {
+  if (!host || !URL.canParse(origin)) return false;
+  const url = new URL(origin);
+  return /^https?:$/.test(url.protocol) && url.host === host.toLowerCase();
+}
+
+/**
+ * Refuses, with 403, any HTTP request from a page whose origin the policy
+ * does not allow, before it is read. The browser would hide the answer from
+ * such a page anyway; refusing here also keeps it from starting paid runs.
+ */
+export function useOriginPolicy(policy: OriginPolicy, metrics: Metrics): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (policy.allows(request.headers.get('origin'), url.host)) return;
+      metrics.operationRejected('forbidden');
+      const message =
+        "This server does not take requests from this page's origin; an operator may allow it in CORS_ORIGINS.";
+      const body =
+        url.pathname === REST_PATH
+          ? unifiedError('FORBIDDEN', message, null).body
+          : { errors: [{ message, extensions: { code: 'FORBIDDEN' } }] };
+      endResponse(
+        new fetchAPI.Response(JSON.stringify(body), {
+          status: 403,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        }),
+      );
+    },
+    onResponse({ response }) {
+      // CORS headers differ by origin: a shared cache must not hand one origin's answer to another
+      response.headers.append('vary', 'Origin');
+    },
+  };
+}
+
+/** The WebSocket upgrade, which browsers do not submit to CORS: the same policy, refused with 403. */
+export function verifyWebSocketOrigin(policy: OriginPolicy, metrics: Metrics): VerifyClientCallbackAsync {
+  return (info, done) => {
+    if (policy.allows(info.req.headers.origin, info.req.headers.host)) return done(true);
+    metrics.operationRejected('forbidden');
+    done(false, 403, 'Forbidden: this origin may not open a WebSocket here (CORS_ORIGINS)');
+  };
+}
