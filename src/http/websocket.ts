@@ -48,6 +48,8 @@ export function attachWebSocket(server: Server, app: App): WebSocketServer {
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           caller: ctx.extra.caller,
+          // the per-connection subscription limit counts by it (use-subscription-limits.ts)
+          connection: ctx.extra.socket,
           params: { ...params, query: source },
         });
         // a bad operation answers that operation with errors; it must not close the socket (and the others on it)

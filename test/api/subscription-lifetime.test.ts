@@ -8,6 +8,7 @@ import { openRawSocket, type WsMessage } from '../helpers/ws-protocol.js';
 
 // plain strings: the same operations a curl user or a client in another language would send
 const PROGRESS = 'subscription Leave($runId: ID!) { pipelineProgress(runId: $runId) { seq stage } }';
+const UNKNOWN_RUN = '00000000-0000-4000-8000-000000000000';
 const ALL_EVENTS = 'subscription LeaveAll { pipelineEvents { runId stage } }';
 const START = parse('mutation LeaveStart($text: String!) { orchestrate(input: { text: $text }) { id } }');
 
@@ -123,5 +124,45 @@ describe('a subscription ends the moment its client leaves, whatever the run is 
     expect(stages).toEqual(['RECEIVED', 'EXTRACTING', 'EXTRACTED', 'SPECIALIZING', 'COMPLETE']);
     expect(listeners(id)).toBe(0);
     await expect.poll(openGauge).toBe(0);
+  });
+});
+
+describe('refused subscriptions are never counted as open', () => {
+  let t: TestApp;
+  let server: RunningServer;
+  beforeAll(async () => {
+    t = await createTestApp();
+    server = await listen(t.app);
+  });
+  afterAll(async () => {
+    await server.close(0);
+    await t.sim.close();
+  });
+  const codeOf = (first: unknown) =>
+    (first as { errors?: Array<{ extensions?: { code?: string } }> }).errors?.[0]?.extensions?.code;
+
+  it('over SSE: an unknown run and a malformed id each get their code, and the gauge stays at 0', async () => {
+    const unknown = await inBatches(20, 10, () => subscribeAndLeave(server.url, PROGRESS, { runId: UNKNOWN_RUN }));
+    const malformed = await inBatches(20, 10, () => subscribeAndLeave(server.url, PROGRESS, { runId: 'not-a-run' }));
+    expect(unknown.map((u) => codeOf(u.first))).toEqual(Array(20).fill('RUN_NOT_FOUND'));
+    expect(malformed.map((u) => codeOf(u.first))).toEqual(Array(20).fill('BAD_USER_INPUT'));
+    await expect.poll(() => metricValue(server.url, 'orchestrator_subscriptions_open')).toBe(0);
+    expect(t.app.runtime.bus.listenerCount({ runId: UNKNOWN_RUN })).toBe(0);
+  });
+
+  it('over WebSocket too', async () => {
+    const socket = await openRawSocket(server.url);
+    try {
+      for (let i = 0; i < 10; i++) {
+        const runId = i % 2 ? UNKNOWN_RUN : 'not-a-run';
+        socket.send({ id: `r${i}`, type: 'subscribe', payload: { query: PROGRESS, variables: { runId } } });
+      }
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => socket.next((m) => m.id === `r${i}` && m.type !== 'next')),
+      );
+      await expect.poll(() => metricValue(server.url, 'orchestrator_subscriptions_open')).toBe(0);
+    } finally {
+      socket.close();
+    }
   });
 });
