@@ -174,6 +174,8 @@ export async function startServerProcess(
     LOG_LEVEL: SERVER_LOG_LEVEL,
     GATEWAY_MAX_CONCURRENCY: String(SERVER_MAX_CONCURRENCY),
     SHUTDOWN_GRACE_MS: '2000',
+    // every SSE subscriber comes from loopback, one address on this open server: let all 10,000 through
+    MAX_SUBSCRIPTIONS_PER_KEY: '1000000',
   };
   const proc = start(process.execPath, [...extraNodeArgs, ...rt.nodeArgs, rt.script('server')], env);
   const url = `http://127.0.0.1:${port}`;

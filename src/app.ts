@@ -15,6 +15,7 @@ import {
 } from 'graphql-yoga';
 import { KeyRing } from './access/key-ring.js';
 import { RateLimiter } from './access/rate-limiter.js';
+import { SubscriptionSlots } from './access/subscription-slots.js';
 import type { Config } from './config.js';
 import { type Context, createContext } from './context.js';
 import { sleep } from './gateway/abort.js';
@@ -29,6 +30,7 @@ import { useMetrics } from './http/use-metrics-endpoint.js';
 import { usePersistedOperationsOnly } from './http/use-persisted-operations-only.js';
 import { useRequestLog } from './http/use-request-log.js';
 import { useRestOrchestrate } from './http/use-rest-orchestrate.js';
+import { useSubscriptionLimits } from './http/use-subscription-limits.js';
 import { useTracing } from './http/use-tracing.js';
 import { startTracing } from './observability/tracing-sdk.js';
 import { createRuntime, type Runtime, type RuntimeDeps } from './runtime.js';
@@ -168,6 +170,8 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     useDeferStream(),
     // 13. a client that goes away stops resolvers that have not started (calls under way go on)
     useExecutionCancellation(),
+    // 14. last, so only subscriptions that will start take a slot: per key, per WebSocket, and the open gauge
+    useSubscriptionLimits(new SubscriptionSlots(config.subscriptionLimits), metrics),
   ];
 
   app.yoga = createYoga<Record<string, unknown>, Context>({

@@ -77,6 +77,8 @@ export interface Config {
   /** PERSISTED_OPERATIONS_FILE: when set, only these operations (id -> document) are accepted */
   persistedOperations?: Record<string, string>;
   otlpEndpoint?: string;
+  /** subscriptions held at once: by one WebSocket, and by one API key (or client address) over every transport */
+  subscriptionLimits: { perConnection: number; perKey: number };
 }
 
 export class ConfigError extends Error {
@@ -162,6 +164,8 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
   CORS_ORIGINS: optionalString,
   ALLOWED_MODEL_IDS: optionalString,
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 1_000_000, 100),
+  MAX_SUBSCRIPTIONS_PER_KEY: int(1, 10_000_000, 5000),
 });
 
 type Env = Record<string, string | undefined>;
@@ -311,6 +315,7 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     stageLeaseMs: e.STAGE_LEASE_MS,
     persistedOperations: e.PERSISTED_OPERATIONS_FILE ? readPersistedOperations(e.PERSISTED_OPERATIONS_FILE) : undefined,
+    subscriptionLimits: { perConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION, perKey: e.MAX_SUBSCRIPTIONS_PER_KEY },
   };
 }
 

@@ -258,3 +258,22 @@ describe('a config error', () => {
     expect(errors[3]?.message, 'the bad entry is named by its position').toMatch(/entry 2/);
   });
 });
+
+describe('MAX_SUBSCRIPTIONS_PER_CONNECTION and MAX_SUBSCRIPTIONS_PER_KEY', () => {
+  it('default to 100 per WebSocket and 5000 per key', () => {
+    expect(loadConfig({}).subscriptionLimits).toEqual({ perConnection: 100, perKey: 5000 });
+  });
+
+  it('take whole numbers of at least 1', () => {
+    const c = loadConfig({ MAX_SUBSCRIPTIONS_PER_CONNECTION: '3', MAX_SUBSCRIPTIONS_PER_KEY: '7' });
+    expect(c.subscriptionLimits).toEqual({ perConnection: 3, perKey: 7 });
+    for (const [variable, value] of [
+      ['MAX_SUBSCRIPTIONS_PER_CONNECTION', '0'],
+      ['MAX_SUBSCRIPTIONS_PER_CONNECTION', 'many'],
+      ['MAX_SUBSCRIPTIONS_PER_KEY', '-5'],
+      ['MAX_SUBSCRIPTIONS_PER_KEY', '2.5'],
+    ] as const) {
+      expect(configError({ [variable]: value }).variable).toBe(variable);
+    }
+  });
+});

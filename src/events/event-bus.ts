@@ -6,6 +6,8 @@ export interface EventBus {
   publish(event: StageEvent): void;
   /** Starts buffering at once: events published after this call are never missed. */
   subscribe(scope: { runId: string } | 'all'): EventQueue<StageEvent>;
+  /** subscribers this process holds now for a scope: what a subscriber that left must no longer count in */
+  listenerCount(scope: { runId: string } | 'all'): number;
   close(): Promise<void>;
   /** resolves once the bus hears other instances (at once for an in-process bus) */
   readonly ready?: Promise<void>;
@@ -51,6 +53,10 @@ export class LocalEventBus implements EventBus {
     }
     set.add(listener);
     return queue;
+  }
+
+  listenerCount(scope: { runId: string } | 'all'): number {
+    return this.topics.get(scope === 'all' ? ALL : scope.runId)?.size ?? 0;
   }
 
   close(): Promise<void> {

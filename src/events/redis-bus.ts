@@ -110,6 +110,10 @@ export class RedisEventBus implements EventBus {
     return this.inner.subscribe(scope);
   }
 
+  listenerCount(scope: { runId: string } | 'all'): number {
+    return this.inner.listenerCount(scope);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

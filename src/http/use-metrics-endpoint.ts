@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../observability/metrics.js';
 
-/** `GET /metrics` in the Prometheus text format; open subscriptions counted as they open and end. */
+/** `GET /metrics` in the Prometheus text format (open subscriptions are counted by useSubscriptionLimits). */
 export function useMetrics(metrics: Metrics): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
@@ -11,14 +11,6 @@ export function useMetrics(metrics: Metrics): Plugin {
           headers: { 'content-type': metrics.registry.contentType },
         }),
       );
-    },
-    onSubscribe() {
-      return {
-        onSubscribeResult() {
-          metrics.subscriptionOpened();
-          return { onEnd: () => metrics.subscriptionClosed() };
-        },
-      };
     },
   };
 }

@@ -24,12 +24,13 @@ export function attachWebSocket(server: Server, app: App): WebSocketServer {
   });
   useServer<Record<string, unknown> | undefined, { caller?: Caller }>(
     {
-      // the same keys as HTTP, from connectionParams: { authorization: 'Bearer <key>' } or { 'x-api-key': '<key>' }
+      // the same keys as HTTP, from connectionParams: { authorization: 'Bearer <key>' } or { 'x-api-key': '<key>' },
+      // names in any letter case, as HTTP header names are
       onConnect: (ctx) => {
         const params = ctx.connectionParams ?? {};
         const param = (name: string) => {
-          const value =
-            params[name] ?? params[name.toLowerCase()] ?? (name === 'x-api-key' ? params.apiKey : undefined);
+          const key = Object.keys(params).find((k) => k.toLowerCase() === name);
+          const value = key !== undefined ? params[key] : name === 'x-api-key' ? params.apiKey : undefined;
           return typeof value === 'string' ? value : undefined;
         };
         const principal = app.keys.verify(presentedKey(param));
@@ -40,6 +41,9 @@ export function attachWebSocket(server: Server, app: App): WebSocketServer {
         ctx.extra.caller = callerFor(app.keys, principal, ctx.extra.request.socket.remoteAddress);
         return true;
       },
+      // graphql-ws closes the socket on a subscribe message without a query string, before any hook of ours
+      // runs; a persisted operation names its document instead, so it is given an empty query to pass
+      jsonMessageReviver: app.runtime.config.persistedOperations ? queryOptionalWhenPersisted : undefined,
       execute: (args) => (args.rootValue as EnvelopedExec).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedExec).subscribe(args) as never,
       onSubscribe: async (ctx, _id, params) => {
@@ -53,6 +57,8 @@ export function attachWebSocket(server: Server, app: App): WebSocketServer {
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           caller: ctx.extra.caller,
+          // the per-connection subscription limit counts by it (use-subscription-limits.ts)
+          connection: ctx.extra.socket,
           params: { ...params, query: source },
         });
         // a bad operation answers that operation with errors; it must not close the socket (and the others on it)
@@ -77,6 +83,25 @@ export function attachWebSocket(server: Server, app: App): WebSocketServer {
     wss,
   );
   return wss;
+}
+
+/**
+ * A JSON.parse reviver for incoming messages: a subscribe message that names a
+ * persisted operation (`documentId` or `extensions.persistedQuery`) and has no
+ * `query` gets `query: ''`; operationText then reads the allow-list as usual.
+ */
+function queryOptionalWhenPersisted(key: string, value: unknown): unknown {
+  // the whole message comes last, under the key ''
+  if (key !== '' || !isObject(value) || value.type !== 'subscribe' || !isObject(value.payload)) return value;
+  const payload = value.payload;
+  const named =
+    typeof payload.documentId === 'string' || (isObject(payload.extensions) && 'persistedQuery' in payload.extensions);
+  if (payload.query != null || !named) return value;
+  return { ...value, payload: { ...payload, query: '' } };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function coded(message: string, code: string): GraphQLError {

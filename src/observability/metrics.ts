@@ -8,7 +8,8 @@ export type RejectionReason =
   | 'rate_limited'
   | 'operation_limits'
   | 'body_too_large'
-  | 'shutting_down';
+  | 'shutting_down'
+  | 'too_many_subscriptions';
 
 /** Live values the metrics read when scraped (limiter, breaker), so hot paths pay nothing for them. */
 export interface MetricSources {

@@ -28,10 +28,11 @@ export async function subscribeSse(
   query: string,
   variables: Record<string, unknown> = {},
   signal?: AbortSignal,
+  headers: Record<string, string> = {},
 ): Promise<Response> {
   return fetch(`${baseUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
     body: JSON.stringify({ query, variables }),
     signal,
   });
@@ -47,4 +48,29 @@ export async function collectSse<T = unknown>(res: Response): Promise<T[]> {
     out.push(data as T);
   }
   return out;
+}
+
+/**
+ * A client that subscribes, reads the first event, and goes away (closes the
+ * connection) whatever the run is doing. Returns that first payload.
+ */
+export async function subscribeAndLeave(
+  baseUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<{ status: number; first: unknown }> {
+  const controller = new AbortController();
+  const res = await subscribeSse(baseUrl, query, variables, controller.signal, headers);
+  let first: unknown;
+  try {
+    for await (const e of sseEvents(res)) {
+      if (e.event !== 'next') continue;
+      first = e.data;
+      break;
+    }
+  } finally {
+    controller.abort();
+  }
+  return { status: res.status, first };
 }

@@ -132,6 +132,26 @@ describe('API keys: who may call, and what a read key may do', () => {
     expect((await run({ 'x-api-key': WALL_KEY })).at(-1)).toBe('COMPLETE');
   });
 
+  it('WebSocket connectionParams take Authorization and X-API-Key in any letter case, as HTTP headers do', async () => {
+    const wsUrl = `${server.url.replace('http', 'ws')}/graphql`;
+    const runs = (connectionParams: Record<string, string>) => {
+      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams });
+      return new Promise<unknown>((resolve, reject) => {
+        client.subscribe({ query: print(ListRuns) }, { next: resolve, error: reject, complete: () => {} });
+      }).finally(() => client.dispose());
+    };
+    const spellings: Array<Record<string, string>> = [
+      { Authorization: `Bearer ${WALL_KEY}` },
+      { AUTHORIZATION: `bearer ${WALL_KEY}` },
+      { 'X-API-Key': WALL_KEY },
+      { 'X-Api-Key': WALL_KEY },
+    ];
+    for (const params of spellings) {
+      expect(await runs(params), JSON.stringify(Object.keys(params))).toHaveProperty('data.runs');
+    }
+    await expect(runs({ Authorization: 'Bearer nope' })).rejects.toMatchObject({ code: 4403 });
+  });
+
   it('no spelling of the path gets past the key check', async () => {
     for (const path of ['/graphql/', '//graphql']) {
       const res = await t.fetch(path, {
