@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../src/simulator/server.js';
 
-/** CONTRACT.md "Commands": `npm run orchestrate -- "text"` prints the unified JSON; exit 0 on success, 1 on failure. */
+/** docs/api.md "REST and CLI: the unified JSON": `npm run orchestrate -- "text"` prints it; exit 0 on success, 1 on failure. */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SEED = 'I need to change my flight to next Tuesday and update my seat to 14A';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Config, ConfigError, type GenesysGatewayConfig, loadConfig, sha256Hex } from '../src/config.js';
 
-/** CONTRACT.md "Configuration (environment)": defaults, mode inference, and one line naming a bad variable. */
+/** docs/configuration.md: defaults, mode inference, and one line naming a bad variable. */
 
 const GENESYS = {
   GENESYS_CLIENT_ID: 'client-id',
@@ -23,7 +23,7 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe('an empty environment', () => {
-  it('gives the defaults of CONTRACT.md, in simulated mode', () => {
+  it('gives the defaults of docs/configuration.md, in simulated mode', () => {
     const c = loadConfig({});
 
     // the simulated variant of the union has no hosts or credentials to hold

@@ -5,7 +5,7 @@ import { checkModelOutput, findJsonObject } from '../src/pipeline/output.js';
 import { extractionSchema, runExtraction, runSpecialization, specializationSchema } from '../src/pipeline/stages.js';
 import { rejection, SEED, type TestGateway, useGateways, useSimulator } from './gateway/fixture.js';
 
-/** CONTRACT.md "Call policy", the model output line, through the two stages against the simulator. */
+/** docs/api.md "Call policy", the model output line, through the two stages against the simulator. */
 
 const sim = useSimulator();
 const gateways = useGateways(sim);

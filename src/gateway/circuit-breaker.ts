@@ -1,7 +1,7 @@
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerOptions {
-  /** consecutive retryable failures that open the circuit */
+  /** consecutive failed calls (as the caller judges them: see GatewayClient.complete) that open the circuit */
   failureThreshold: number;
   /** how long an open circuit fails fast before one probe is let through */
   cooldownMs: number;
@@ -16,11 +16,18 @@ interface Circuit {
 }
 
 /**
- * One circuit per model. After `failureThreshold` consecutive retryable
- * failures (5xx, 429, timeouts, dropped connections) calls to that model fail
- * fast for `cooldownMs`; then a single probe decides: success closes the
- * circuit, failure opens it for another cool-down. A model that is down then
- * costs the gateway one request per cool-down instead of every caller's retries.
+ * One circuit per model, per process. After `failureThreshold` consecutive
+ * failed calls, calls to that model fail fast for `cooldownMs`; then a single
+ * probe decides: success closes the circuit, failure opens it for another
+ * cool-down. A model that is down then costs the gateway one request per
+ * cool-down instead of every caller's retries.
+ *
+ * What counts is the caller's to say (GatewayClient.complete): `failed` for a
+ * whole call that ended GATEWAY_UNAVAILABLE or GATEWAY_TIMEOUT after its
+ * retries (5xx, timeouts, dropped connections); `succeeded` for an answer or a
+ * 4xx that shows the model is up; `abandoned` for a 429 (the model is busy, not
+ * down: it never opens the circuit) or a cancelled call. See docs/operations.md
+ * "Circuit breaker".
  */
 export class CircuitBreaker {
   private readonly circuits = new Map<string, Circuit>();
@@ -62,7 +69,7 @@ export class CircuitBreaker {
     this.circuits.set(model, c);
   }
 
-  /** An attempt that ended neither way (cancelled, or a 401 answered by a token refresh) frees the probe. */
+  /** A call that ended neither way (cancelled, or rate limited: busy, not down) frees the probe. */
   abandoned(model: string): void {
     const c = this.circuits.get(model);
     if (c?.state === 'half-open') c.probing = false;

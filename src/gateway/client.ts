@@ -52,7 +52,7 @@ export interface AttemptRecord {
 type Outcome = { ok: true; answer: Omit<ModelAnswer, 'attempts' | 'latencyMs'> } | { ok: false; error: GatewayError };
 
 /**
- * One model call under the call policy of CONTRACT.md: the only retry layer.
+ * One model call under the call policy (docs/api.md "Call policy"): the only retry layer.
  * Each attempt takes a limiter slot, a token and its own deadline; between
  * attempts the slot is given back, so a call that waits out a 429 does not
  * hold up calls that could go now.

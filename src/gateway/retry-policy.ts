@@ -1,7 +1,7 @@
 import { FORBIDDEN_MESSAGE, GatewayError, type GatewayErrorCode } from './errors.js';
 
 /**
- * The call policy of CONTRACT.md in one place: which answers are tried again,
+ * The call policy (docs/api.md "Call policy") in one place: which answers are tried again,
  * how long to wait, and which code a failure ends with. Like openai-node's
  * retry loop, a server's own hint (`retry-after-ms`, `Retry-After`) wins over
  * our backoff when it is sane; unlike it, we never retry a 4xx we cannot fix.

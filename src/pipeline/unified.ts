@@ -2,8 +2,8 @@ import { type ErrorCode, httpStatusFor, InternalError, toAppError } from '../err
 import type { Orchestrator } from './orchestrator.js';
 
 /**
- * The one-shot answer conversational clients already parse (CONTRACT.md
- * "REST and CLI"): both stages run, then one JSON object, success or error.
+ * The one-shot answer conversational clients already parse (docs/api.md
+ * "REST and CLI: the unified JSON"): both stages run, then one JSON object, success or error.
  */
 export type UnifiedResponse =
   | {

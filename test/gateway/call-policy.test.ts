@@ -3,7 +3,7 @@ import { AppError } from '../../src/errors.js';
 import type { GatewayErrorCode } from '../../src/gateway/errors.js';
 import { extractionCall, gatewayFailure, useGateways, useSimulator } from './fixture.js';
 
-/** CONTRACT.md "Call policy" and "Error codes", one behaviour per describe, against the simulator. */
+/** docs/api.md "Call policy" and "Error codes", one behaviour per describe, against the simulator. */
 
 const sim = useSimulator();
 const gateway = useGateways(sim);

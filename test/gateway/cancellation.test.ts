@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractionCall, rejection, until, useGateways, useSimulator } from './fixture.js';
 
-/** CONTRACT.md "Call policy": "Waits end early when the run is cancelled". */
+/** docs/api.md "Call policy": "Waits end early when the run is cancelled". */
 
 const sim = useSimulator();
 const gateway = useGateways(sim);

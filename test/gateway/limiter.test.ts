@@ -3,7 +3,7 @@ import { ConcurrencyLimiter } from '../../src/gateway/limiter.js';
 import { type Simulator, startSimulator } from '../../src/simulator/server.js';
 import { extractionCall, genesysEnv, rejection, startGateway } from './fixture.js';
 
-/** CONTRACT.md GATEWAY_MAX_CONCURRENCY: "model calls in flight per process; the rest wait in line". */
+/** docs/configuration.md GATEWAY_MAX_CONCURRENCY: "model calls in flight per process; the rest wait in line". */
 
 describe('the line of the limiter', () => {
   it('grants waiters in the order they came (FIFO)', async () => {

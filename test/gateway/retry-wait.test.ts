@@ -8,7 +8,7 @@ import {
 } from '../../src/gateway/retry-policy.js';
 import { extractionCall, useGateways, useSimulator } from './fixture.js';
 
-/** CONTRACT.md "Call policy": how long a retry waits. */
+/** docs/api.md "Call policy": how long a retry waits. */
 
 const headers =
   (h: Record<string, string>) =>

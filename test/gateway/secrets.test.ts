@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Simulator, startSimulator } from '../../src/simulator/server.js';
 import { extractionCall, gatewayFailure, genesysEnv, openaiEnv, startGateway, type TestGateway } from './fixture.js';
 
-/** CONTRACT.md: "Secrets and tokens never appear in logs, errors or responses." */
+/** docs/operations.md "Secrets": "Secrets and tokens never appear in logs, errors or responses." */
 
 const CLIENT_SECRET = 's3cr3t-CLIENT-value-123';
 const OPENAI_KEY = 'sk-0penai-s3cr3t-KEY-456';

@@ -5,7 +5,7 @@ import { TOKEN_EXPIRY_MARGIN_MS, TokenProvider } from '../../src/gateway/token-p
 import { type Simulator, startSimulator } from '../../src/simulator/server.js';
 import { extractionCall, gatewayFailure, genesysEnv, startGateway, type TestGateway } from './fixture.js';
 
-/** CONTRACT.md "Call policy", the token line: cached, single flight, refreshed once on a 401. */
+/** docs/api.md "Call policy", the token line: cached, single flight, refreshed once on a 401. */
 
 const TTL_SECONDS = 3600;
 
