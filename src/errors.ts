@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'TOO_MANY_SUBSCRIPTIONS'
   | 'STORE_UNAVAILABLE'
   | 'SHUTTING_DOWN'
+  | 'PIPELINE_NOT_FOUND'
   | 'INTERNAL_SERVER_ERROR';
 
 /** The status each code is answered with, over REST and for request-level refusals over GraphQL. */
@@ -36,6 +37,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   RUN_NOT_FOUND: 404,
+  // a name the client chose that matches no pipeline: bad input (422), not a missing resource
+  PIPELINE_NOT_FOUND: 422,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,

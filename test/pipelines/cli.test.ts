@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadPipelineRegistry } from '../../src/pipeline/definition/load.js';
+import { minimalPipeline, pipelinesDir, ref, yaml } from './fixtures.js';
+
+/** `npm run pipelines -- check [DIR]`: one line per pipeline with its version; exit 1 listing each problem. */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `tsx src/pipelines-cli.ts ...args` as `npm run pipelines` runs it, with PATH and HOME only, plus `env`. */
+function pipelinesCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/pipelines-cli.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('pipelines check', () => {
+  it('passes the shipped directory by default, one line per pipeline with its version', async () => {
+    const run = await pipelinesCli(['check']);
+    const registry = await loadPipelineRegistry(`${ROOT}/pipelines`, { env: {}, defaultName: 'travel' });
+    const version = (name: string) => registry.byName.get(name)?.version;
+    expect(run.stderr).toBe('');
+    expect(run.stdout.split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^banking  ${version('banking')}  8 rules, \\d examples  models sim-extractor -> sim-specialist$`),
+      ),
+      expect.stringMatching(new RegExp(`^telecom  ${version('telecom')}  `)),
+      expect.stringMatching(new RegExp(`^travel   ${version('travel')}  .*  \\(default\\)$`)),
+      '3 pipelines in ./pipelines: all pass',
+      '',
+    ]);
+    expect(run.code).toBe(0);
+  });
+
+  it(`resolves \${VAR} from its environment, and PIPELINES_DIR names the directory`, async () => {
+    const p = minimalPipeline();
+    (p.extraction as Record<string, unknown>).model = ref('EXTRACT_MODEL');
+    const dir = await pipelinesDir({ 'travel.yaml': yaml(p) });
+
+    const unset = await pipelinesCli(['check', dir]);
+    expect(unset.stderr.split('\n')).toEqual([
+      `${dir}/travel.yaml: /extraction/model: ${ref('EXTRACT_MODEL')} is not set in the environment (set EXTRACT_MODEL, or write ${ref('EXTRACT_MODEL:-default')}) (line 3, column 3)`,
+      `1 problem in ${dir}`,
+      '',
+    ]);
+    expect(unset.code).toBe(1);
+
+    const set = await pipelinesCli(['check'], { PIPELINES_DIR: dir, EXTRACT_MODEL: 'acme-extract' });
+    expect(set.stdout).toMatch(
+      /^travel {2}[0-9a-f]{12} {2}1 rule, 1 example {2}models acme-extract -> m-special {2}\(default\)\n/,
+    );
+    expect(set.code).toBe(0);
+  });
+
+  it('lists every problem of every file as file, pointer and problem, and exits 1', async () => {
+    const bad = minimalPipeline();
+    (bad.specialization as Record<string, unknown>).fallbackOn = ['GATEWAY_FORBIDDEN'];
+    const dir = await pipelinesDir({
+      'travel.yaml': yaml(minimalPipeline()),
+      'banking.yaml': yaml(bad),
+      'telecom.yaml': 'extraction: [',
+    });
+    const run = await pipelinesCli(['check', dir]);
+    expect(run.stdout).toMatch(/^travel {2}[0-9a-f]{12} /); // the good one is still listed
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${dir}/banking\\.yaml: /specialization/fallbackOn/0: GATEWAY_FORBIDDEN is never`),
+      ),
+      expect.stringMatching(new RegExp(`^${dir}/telecom\\.yaml: /: .*\\(line 1, column \\d+\\)$`)),
+      `2 problems in ${dir}`,
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it('requires the default pipeline, DEFAULT_PIPELINE or travel', async () => {
+    const dir = await pipelinesDir({ 'banking.yaml': yaml(minimalPipeline()) });
+    const run = await pipelinesCli(['check', dir]);
+    expect(run.stderr).toContain(`${dir}: /: the default pipeline "travel" has no file here (travel.yaml)`);
+    expect(run.code).toBe(1);
+    expect((await pipelinesCli(['check', dir], { DEFAULT_PIPELINE: 'banking' })).code).toBe(0);
+  });
+});
+
+describe('the pipelines command line', () => {
+  it('prints its help with --help and exits 0', async () => {
+    const run = await pipelinesCli(['--help']);
+    expect(run.stdout).toMatch(/^Usage: npm run pipelines -- <command>/);
+    expect(run.stdout).toContain('check [DIR]');
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 2 on an unknown command, an unknown option or no command', async () => {
+    const unknown = await pipelinesCli(['lint']);
+    expect(unknown.stderr).toContain('unknown command "lint"');
+    expect(unknown.code).toBe(2);
+    expect((await pipelinesCli(['check', '--fast'])).code).toBe(2);
+    expect((await pipelinesCli(['check', 'a', 'b'])).code).toBe(2);
+    const none = await pipelinesCli([]);
+    expect(none.stderr).toMatch(/^Usage:/);
+    expect(none.code).toBe(2);
+  });
+});
