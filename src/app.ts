@@ -6,13 +6,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import {
-  createYoga,
-  type Plugin,
-  useExecutionCancellation,
-  useReadinessCheck,
-  type YogaServerInstance,
-} from 'graphql-yoga';
+import { createYoga, type Plugin, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
 import { KeyRing } from './access/key-ring.js';
 import { RateLimiter } from './access/rate-limiter.js';
 import { SubscriptionSlots } from './access/subscription-slots.js';
@@ -22,16 +16,19 @@ import { sleep } from './gateway/abort.js';
 import { GRAPHIQL_TABS } from './http/graphiql-examples.js';
 import { createMaskError } from './http/mask-error.js';
 import { OriginPolicy, useOriginPolicy } from './http/origin-policy.js';
+import { PATHS } from './http/paths.js';
 import { useHideSchemaHints, withoutSchemaHints } from './http/schema-hints.js';
 import { useAccess } from './http/use-access.js';
 import { useBodyLimit } from './http/use-body-limit.js';
 import { useDrainGate } from './http/use-drain-gate.js';
 import { useMetrics } from './http/use-metrics-endpoint.js';
 import { usePersistedOperationsOnly } from './http/use-persisted-operations-only.js';
+import { useReadiness } from './http/use-readiness.js';
 import { useRequestLog } from './http/use-request-log.js';
 import { useRestOrchestrate } from './http/use-rest-orchestrate.js';
 import { useSubscriptionLimits } from './http/use-subscription-limits.js';
 import { useTracing } from './http/use-tracing.js';
+import type { WebSocketOptions } from './http/websocket.js';
 import { startTracing } from './observability/tracing-sdk.js';
 import { createRuntime, type Runtime, type RuntimeDeps } from './runtime.js';
 import { schema } from './schema/index.js';
@@ -50,9 +47,9 @@ export const OPERATION_LIMITS = {
 const BUS_READY_PATIENCE_MS = 2000;
 
 export interface App {
-  /** API keys, for the WebSocket server's connectionParams */
-  keys: KeyRing;
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  /** what the WebSocket server takes from the app (server.ts attaches it) */
+  webSocket: WebSocketOptions;
   runtime: Runtime;
   /** 'ready' once start-up recovery ran; 'draining' after a shutdown began */
   state: 'starting' | 'ready' | 'draining';
@@ -78,10 +75,10 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
   let draining: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   const app: App = {
-    keys: new KeyRing(config.apiKeys),
     state: 'starting',
     runtime,
     yoga: undefined as unknown as App['yoga'],
+    webSocket: undefined as unknown as WebSocketOptions,
     drain(graceMs = config.shutdownGraceMs) {
       app.state = 'draining';
       app.retention?.stop();
@@ -105,7 +102,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
   const { metrics } = runtime;
   const tracing = config.otlpEndpoint ? startTracing(config.otlpEndpoint) : undefined;
   if (tracing) logger.info({ endpoint: config.otlpEndpoint }, 'exporting traces over OTLP/HTTP');
-  const keys = app.keys;
+  const keys = new KeyRing(config.apiKeys);
   if (keys.isOpen) {
     logger.warn(
       'NO API KEYS CONFIGURED: the server is open to anyone who can reach it. Set API_KEYS or API_KEYS_FILE.',
@@ -124,20 +121,10 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     // 2. /metrics for Prometheus (unauthenticated, like /health and /ready: keep it off the public edge)
     useMetrics(metrics),
     // 3. readiness for load balancers (/health, always 200 while alive, is Yoga's own)
-    useReadinessCheck({
-      endpoint: '/ready',
-      check: async ({ fetchAPI }) => {
-        const json = (status: number, body: unknown) =>
-          new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-        const circuits = runtime.breaker.states();
-        if (app.state !== 'ready') return json(503, { status: app.state, circuits });
-        try {
-          await runtime.store.ping();
-        } catch {
-          return json(503, { status: 'store unavailable', circuits });
-        }
-        return json(200, { status: 'ready', circuits });
-      },
+    useReadiness({
+      state: () => app.state,
+      pingStore: () => runtime.store.ping(),
+      circuits: () => runtime.breaker.states(),
     }),
     // 4. once draining, new operations go elsewhere
     useDrainGate(() => app.state === 'draining', metrics),
@@ -187,12 +174,21 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     // GraphiQL served from this package, not a CDN: it works on a closed network
     renderGraphiQL,
     logging: false,
-    healthCheckEndpoint: '/health',
+    graphqlEndpoint: PATHS.graphql,
+    healthCheckEndpoint: PATHS.health,
     landingPage: false,
     // our own limit (useBodyLimit, and 411 for undeclared lengths in server.ts) checks the declared
     // length before anything reads; Yoga's would re-stream every body to count it
     maxRequestBodySize: false,
   });
+  app.webSocket = {
+    yoga: app.yoga,
+    keys,
+    metrics,
+    origins,
+    persistedOperations: config.persistedOperations,
+    isDraining: () => app.state === 'draining',
+  };
 
   // a store that is down at start-up is not fatal: /ready says so, and the periodic sweep catches up
   await orchestrator.recoverInterrupted().catch((err: unknown) => logger.warn({ err }, 'start-up recovery skipped'));

@@ -68,6 +68,9 @@ export interface AppErrorOptions {
   cause?: unknown;
 }
 
+/** What a draining server answers new work with, over HTTP, WebSocket and in the orchestrator. */
+export const SHUTTING_DOWN_MESSAGE = 'The server is shutting down; try another instance.';
+
 /** An expected failure with a code; anything else that escapes is a bug and is masked. */
 export class AppError extends Error {
   override name = 'AppError';

@@ -32,7 +32,7 @@ export async function startServer(app: App, host: string, port: number): Promise
   });
   // keep-alive longer than common load balancers' idle timeouts, so they close first
   server.keepAliveTimeout = 65_000;
-  const wss = attachWebSocket(server, app);
+  const wss = attachWebSocket(server, app.webSocket);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -1,8 +1,7 @@
 import type { CORSOptions, Plugin } from 'graphql-yoga';
 import type { VerifyClientCallbackAsync } from 'ws';
 import type { Metrics } from '../observability/metrics.js';
-import { unifiedError } from '../pipeline/unified.js';
-import { REST_PATH } from './use-rest-orchestrate.js';
+import { refusal } from './refusal.js';
 
 /** What a browser client of the API may send: content type, keys, the CSRF guard's headers. */
 const ALLOWED_HEADERS = [
@@ -71,21 +70,12 @@ function sameOrigin(origin: string, host: string | null | undefined): boolean {
  */
 export function useOriginPolicy(policy: OriginPolicy, metrics: Metrics): Plugin {
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    onRequest({ request, url, endResponse }) {
       if (policy.allows(request.headers.get('origin'), url.host)) return;
       metrics.operationRejected('forbidden');
       const message =
         "This server does not take requests from this page's origin; an operator may allow it in CORS_ORIGINS.";
-      const body =
-        url.pathname === REST_PATH
-          ? unifiedError('FORBIDDEN', message, null).body
-          : { errors: [{ message, extensions: { code: 'FORBIDDEN' } }] };
-      endResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
-          status: 403,
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-        }),
-      );
+      endResponse(refusal(url, 'FORBIDDEN', message));
     },
     onResponse({ response }) {
       // CORS headers differ by origin: a shared cache must not hand one origin's answer to another

@@ -4,12 +4,9 @@ import { type KeyRing, type Principal, presentedKey } from '../access/key-ring.j
 import type { RateLimiter } from '../access/rate-limiter.js';
 import type { ErrorCode } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
-import { unifiedError } from '../pipeline/unified.js';
 import { operationCost } from './operation-cost.js';
-import { REST_PATH } from './use-rest-orchestrate.js';
-
-/** Probes and metrics: open, like /health in any deployment (keep /metrics off the public edge). */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
+import { isRestRoute, PUBLIC_PATHS } from './paths.js';
+import { rateLimitMessage, refusal } from './refusal.js';
 
 /** A browser asking for the GraphiQL page itself (static); the operations it then sends carry a key. */
 export function isGraphiQLPage(request: Request, url: URL, graphiql: boolean): boolean {
@@ -77,58 +74,45 @@ export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Me
     const taken = o.limiter.take(caller.bucket, cost);
     if (!taken.ok) {
       o.metrics.operationRejected('rate_limited');
-      return refuse(
-        'RATE_LIMITED',
-        `Rate limit of ${o.limiter.perMinute} a minute reached (this operation counts ${cost}); retry in ${taken.retryAfterSeconds} s.`,
-        429,
-        {
-          'retry-after': String(taken.retryAfterSeconds),
-        },
-      );
+      return refuse('RATE_LIMITED', rateLimitMessage(o.limiter.perMinute, cost, taken.retryAfterSeconds), 429, {
+        'retry-after': String(taken.retryAfterSeconds),
+      });
     }
     return undefined;
   };
 
   return {
-    onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
-      const path = url.pathname;
+    onRequest({ request, url, endResponse, serverContext }) {
       // every other path is guarded, whatever spelling of /graphql Yoga accepts (/graphql/, //graphql)
-      if (PUBLIC_PATHS.has(path) || isGraphiQLPage(request, url, o.graphiql)) return;
-      const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-        endResponse(
-          new fetchAPI.Response(JSON.stringify(body), {
-            status,
-            headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-          }),
-        );
+      if (PUBLIC_PATHS.has(url.pathname) || isGraphiQLPage(request, url, o.graphiql)) return;
       const principal = o.keys.verify(presentedKey((h) => request.headers.get(h)));
       if (!principal) {
         o.metrics.operationRejected('unauthenticated');
         const message = 'A valid API key is required: send Authorization: Bearer <key> or x-api-key.';
-        const body =
-          path === REST_PATH
-            ? unifiedError('UNAUTHENTICATED', message, null).body
-            : { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] };
-        return json(401, body, { 'www-authenticate': 'Bearer realm="genesys-llm-orchestrator"' });
+        return endResponse(
+          refusal(url, 'UNAUTHENTICATED', message, {
+            headers: { 'www-authenticate': 'Bearer realm="genesys-llm-orchestrator"' },
+          }),
+        );
       }
       const address = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket
         ?.remoteAddress;
       const caller = callerFor(o.keys, principal, address);
       callers.set(request, caller);
-      if (path === REST_PATH) {
-        if (principal.role !== 'orchestrate') {
-          o.metrics.operationRejected('forbidden');
-          const msg = `The key "${principal.name}" has the read role: it may not run pipelines.`;
-          return json(403, unifiedError('FORBIDDEN', msg, null).body);
-        }
-        const taken = o.limiter?.take(caller.bucket);
-        if (taken && !taken.ok) {
-          o.metrics.operationRejected('rate_limited');
-          const msg = `Rate limit of ${o.limiter?.perMinute} operations a minute reached; retry in ${taken.retryAfterSeconds} s.`;
-          return json(429, unifiedError('RATE_LIMITED', msg, null).body, {
-            'retry-after': String(taken.retryAfterSeconds),
-          });
-        }
+      // GraphQL operations are checked per operation (onExecute, onSubscribe); the REST route is one run
+      if (!isRestRoute(url)) return;
+      if (principal.role !== 'orchestrate') {
+        o.metrics.operationRejected('forbidden');
+        const message = `The key "${principal.name}" has the read role: it may not run pipelines.`;
+        return endResponse(refusal(url, 'FORBIDDEN', message));
+      }
+      const taken = o.limiter?.take(caller.bucket);
+      if (o.limiter && taken && !taken.ok) {
+        o.metrics.operationRejected('rate_limited');
+        const message = rateLimitMessage(o.limiter.perMinute, 1, taken.retryAfterSeconds);
+        return endResponse(
+          refusal(url, 'RATE_LIMITED', message, { headers: { 'retry-after': String(taken.retryAfterSeconds) } }),
+        );
       }
     },
     onContextBuilding({ context, extendContext }) {

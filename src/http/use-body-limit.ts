@@ -1,6 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { unifiedError } from '../pipeline/unified.js';
-import { REST_PATH } from './use-rest-orchestrate.js';
+import { refusal } from './refusal.js';
 
 /**
  * Refuses a request whose declared body is larger than `maxBytes` with 413,
@@ -9,21 +8,12 @@ import { REST_PATH } from './use-rest-orchestrate.js';
  */
 export function useBodyLimit(maxBytes: number, onRefused: () => void = () => {}): Plugin {
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    onRequest({ request, url, endResponse }) {
       const length = Number(request.headers.get('content-length') ?? '0');
       if (length <= maxBytes) return;
       onRefused();
       const message = `The request body is larger than ${maxBytes} bytes.`;
-      const body =
-        url.pathname === REST_PATH
-          ? unifiedError('BAD_USER_INPUT', message, null).body
-          : { errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] };
-      endResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
-          status: 413,
-          headers: { 'content-type': 'application/json', connection: 'close' },
-        }),
-      );
+      endResponse(refusal(url, 'BAD_USER_INPUT', message, { status: 413, headers: { connection: 'close' } }));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { Plugin } from 'graphql-yoga';
+import { persistedOperationId } from './persisted-operation-id.js';
 
 /**
  * Only operations of the allow-list run: a client sends `documentId`
@@ -10,12 +11,7 @@ import type { Plugin } from 'graphql-yoga';
 export function usePersistedOperationsOnly(allowList: Record<string, string>): Plugin {
   return usePersistedOperations({
     allowArbitraryOperations: false,
-    extractPersistedOperationId: (params) => {
-      const body = params as { documentId?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } };
-      const id = body.documentId ?? body.extensions?.persistedQuery?.sha256Hash;
-      if (typeof id !== 'string') return null;
-      return id.startsWith('sha256:') ? id : `sha256:${id}`;
-    },
+    extractPersistedOperationId: (params) => persistedOperationId(params) ?? null,
     getPersistedOperation: (id) => allowList[id] ?? null,
     customErrors: {
       persistedQueryOnly: {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
+import { PUBLIC_PATHS } from './paths.js';
 
 /**
  * One log line per HTTP request: method, path, status, duration, the GraphQL
@@ -26,7 +27,7 @@ export function useRequestLog(logger: Logger): Plugin {
       const t0 = started.get(request);
       const path = new URL(request.url, 'http://localhost').pathname;
       // probes would drown everything else
-      if (path === '/health' || path === '/ready' || path === '/metrics') return;
+      if (PUBLIC_PATHS.has(path)) return;
       logger.info(
         {
           method: request.method,

@@ -1,9 +1,9 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import type { Orchestrator } from '../pipeline/orchestrator.js';
-import { orchestrateUnified, unifiedError } from '../pipeline/unified.js';
-
-export const REST_PATH = '/v1/orchestrate';
+import { orchestrateUnified } from '../pipeline/unified.js';
+import { isRestRoute, PATHS } from './paths.js';
+import { jsonResponse, refusal } from './refusal.js';
 
 /**
  * `POST /v1/orchestrate`: both stages, one unified JSON answer, for clients
@@ -11,34 +11,22 @@ export const REST_PATH = '/v1/orchestrate';
  */
 export function useRestOrchestrate(orchestrator: Orchestrator, logger: Logger): Plugin {
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== REST_PATH) return;
-      const respond = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-        endResponse(
-          new fetchAPI.Response(JSON.stringify(body), {
-            status,
-            headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-          }),
-        );
+    async onRequest({ request, url, endResponse }) {
+      if (!isRestRoute(url)) return;
       if (request.method !== 'POST') {
-        const { body } = unifiedError('BAD_USER_INPUT', `${REST_PATH} takes POST with a JSON body.`, null);
-        return respond(405, body, { allow: 'POST' });
+        const message = `${PATHS.rest} takes POST with a JSON body.`;
+        return endResponse(refusal(url, 'BAD_USER_INPUT', message, { status: 405, headers: { allow: 'POST' } }));
       }
       // JSON only: a browser form (text/plain, urlencoded) cannot start paid runs on a visitor's behalf
       if (!request.headers.get('content-type')?.toLowerCase().startsWith('application/json')) {
-        const { body } = unifiedError(
-          'BAD_USER_INPUT',
-          `${REST_PATH} takes a JSON body (content-type: application/json).`,
-          null,
-        );
-        return respond(415, body);
+        const message = `${PATHS.rest} takes a JSON body (content-type: application/json).`;
+        return endResponse(refusal(url, 'BAD_USER_INPUT', message, { status: 415 }));
       }
       let input: unknown;
       try {
         input = await request.json();
       } catch {
-        const { httpStatus, body } = unifiedError('BAD_USER_INPUT', 'The request body is not valid JSON.', null);
-        return respond(httpStatus, body);
+        return endResponse(refusal(url, 'BAD_USER_INPUT', 'The request body is not valid JSON.'));
       }
       const { text, idempotencyKey, primaryModelId, secondaryModelId } = (input ?? {}) as Record<string, unknown>;
       try {
@@ -47,15 +35,10 @@ export function useRestOrchestrate(orchestrator: Orchestrator, logger: Logger): 
           { text, idempotencyKey, primaryModelId, secondaryModelId },
           request.signal,
         );
-        return respond(outcome.httpStatus, outcome.body);
+        return endResponse(jsonResponse(outcome.httpStatus, outcome.body));
       } catch (err) {
         logger.error({ err }, 'unexpected failure in REST orchestrate');
-        const { httpStatus, body } = unifiedError(
-          'INTERNAL_SERVER_ERROR',
-          'The run failed on an unexpected error.',
-          null,
-        );
-        return respond(httpStatus, body);
+        return endResponse(refusal(url, 'INTERNAL_SERVER_ERROR', 'The run failed on an unexpected error.'));
       }
     },
   };

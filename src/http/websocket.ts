@@ -1,10 +1,14 @@
 import type { Server } from 'node:http';
 import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { presentedKey } from '../access/key-ring.js';
-import type { App } from '../app.js';
-import { OriginPolicy, verifyWebSocketOrigin } from './origin-policy.js';
+import { type KeyRing, presentedKey } from '../access/key-ring.js';
+import type { Context } from '../context.js';
+import { SHUTTING_DOWN_MESSAGE } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import { type OriginPolicy, verifyWebSocketOrigin } from './origin-policy.js';
+import { persistedOperationId } from './persisted-operation-id.js';
 import { type Caller, callerFor } from './use-access.js';
 
 type EnvelopedExec = {
@@ -12,15 +16,27 @@ type EnvelopedExec = {
   subscribe: (args: ExecutionArgs) => unknown;
 };
 
+/** What the WebSocket server needs of the app, and nothing more. */
+export interface WebSocketOptions {
+  /** the Yoga instance whose envelop (plugins, limits, masking, context) every operation goes through */
+  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  keys: KeyRing;
+  metrics: Metrics;
+  origins: OriginPolicy;
+  /** PERSISTED_OPERATIONS_FILE's allow-list, when only its operations run */
+  persistedOperations?: Record<string, string>;
+  isDraining: () => boolean;
+}
+
 /**
  * graphql-ws on the same path as HTTP (`/graphql`), through Yoga's envelop so
  * that limits, masking and context are the same as over SSE.
  */
-export function attachWebSocket(server: Server, app: App): WebSocketServer {
+export function attachWebSocket(server: Server, o: WebSocketOptions): WebSocketServer {
   const wss = new WebSocketServer({
     server,
-    path: app.yoga.graphqlEndpoint,
-    verifyClient: verifyWebSocketOrigin(new OriginPolicy(app.runtime.config.corsOrigins), app.runtime.metrics),
+    path: o.yoga.graphqlEndpoint,
+    verifyClient: verifyWebSocketOrigin(o.origins, o.metrics),
   });
   useServer<Record<string, unknown> | undefined, { caller?: Caller }>(
     {
@@ -33,26 +49,24 @@ export function attachWebSocket(server: Server, app: App): WebSocketServer {
           const value = key !== undefined ? params[key] : name === 'x-api-key' ? params.apiKey : undefined;
           return typeof value === 'string' ? value : undefined;
         };
-        const principal = app.keys.verify(presentedKey(param));
+        const principal = o.keys.verify(presentedKey(param));
         if (!principal) {
-          app.runtime.metrics.operationRejected('unauthenticated');
+          o.metrics.operationRejected('unauthenticated');
           return false;
         }
-        ctx.extra.caller = callerFor(app.keys, principal, ctx.extra.request.socket.remoteAddress);
+        ctx.extra.caller = callerFor(o.keys, principal, ctx.extra.request.socket.remoteAddress);
         return true;
       },
       // graphql-ws closes the socket on a subscribe message without a query string, before any hook of ours
       // runs; a persisted operation names its document instead, so it is given an empty query to pass
-      jsonMessageReviver: app.runtime.config.persistedOperations ? queryOptionalWhenPersisted : undefined,
+      jsonMessageReviver: o.persistedOperations ? queryOptionalWhenPersisted : undefined,
       execute: (args) => (args.rootValue as EnvelopedExec).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedExec).subscribe(args) as never,
       onSubscribe: async (ctx, _id, params) => {
-        if (app.state === 'draining') {
-          return [coded('The server is shutting down; try another instance.', 'SHUTTING_DOWN')];
-        }
-        const source = operationText(params, app.runtime.config.persistedOperations);
+        if (o.isDraining()) return [coded(SHUTTING_DOWN_MESSAGE, 'SHUTTING_DOWN')];
+        const source = operationText(params, o.persistedOperations);
         if (source instanceof GraphQLError) return [source];
-        const { schema, execute, subscribe, contextFactory, parse, validate } = app.yoga.getEnveloped({
+        const { schema, execute, subscribe, contextFactory, parse, validate } = o.yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
@@ -94,9 +108,7 @@ function queryOptionalWhenPersisted(key: string, value: unknown): unknown {
   // the whole message comes last, under the key ''
   if (key !== '' || !isObject(value) || value.type !== 'subscribe' || !isObject(value.payload)) return value;
   const payload = value.payload;
-  const named =
-    typeof payload.documentId === 'string' || (isObject(payload.extensions) && 'persistedQuery' in payload.extensions);
-  if (payload.query != null || !named) return value;
+  if (payload.query != null || persistedOperationId(payload) === undefined) return value;
   return { ...value, payload: { ...payload, query: '' } };
 }
 
@@ -117,16 +129,12 @@ function operationText(
   allowList: Record<string, string> | undefined,
 ): string | GraphQLError {
   if (!allowList) return params.query ?? '';
-  const persisted = params.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
-  const id = (params as { documentId?: unknown }).documentId ?? persisted?.sha256Hash;
-  if (typeof id !== 'string') {
+  const id = persistedOperationId(params);
+  if (id === undefined) {
     return coded(
       'This server accepts persisted operations only: send documentId, not query text.',
       'PERSISTED_QUERY_ONLY',
     );
   }
-  return (
-    allowList[id.startsWith('sha256:') ? id : `sha256:${id}`] ??
-    coded('No persisted operation has this id.', 'PERSISTED_QUERY_NOT_FOUND')
-  );
+  return allowList[id] ?? coded('No persisted operation has this id.', 'PERSISTED_QUERY_NOT_FOUND');
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { AppError, SHUTTING_DOWN_MESSAGE } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { abortReason, sleep } from '../gateway/abort.js';
 import type { AttemptNotice, Gateway } from '../gateway/types.js';
@@ -377,8 +377,7 @@ export class Orchestrator {
 
   /** Throws SHUTTING_DOWN once a drain has begun. */
   assertAccepting(): void {
-    if (this.draining)
-      throw new AppError('SHUTTING_DOWN', 'The server is shutting down; try another instance.', { retryable: true });
+    if (this.draining) throw new AppError('SHUTTING_DOWN', SHUTTING_DOWN_MESSAGE, { retryable: true });
   }
 }
 

@@ -235,6 +235,32 @@ describe('README error table: input and gateway codes, over GraphQL and REST', (
   });
 });
 
+describe('README error table: subscription limits', () => {
+  let s: Served;
+  beforeAll(async () => {
+    s = await serve({ env: { MAX_SUBSCRIPTIONS_PER_KEY: '1' } });
+  });
+  afterAll(() => s?.close());
+
+  it('TOO_MANY_SUBSCRIPTIONS: the second live subscription of one client, over SSE, as HTTP 429', async () => {
+    expect(README_TABLE.get('TOO_MANY_SUBSCRIPTIONS')).toBeNull();
+    const holder = new AbortController();
+    const held = await subscribeSse(s.url, 'subscription { pipelineEvents { runId } }', {}, holder.signal);
+    expect(held.status).toBe(200);
+    try {
+      const refused = await subscribeSse(s.url, 'subscription { pipelineEvents { runId } }');
+      const events: Array<{ event: string; data: unknown }> = [];
+      for await (const e of sseEvents(refused)) events.push(e);
+      expect(refused.status).toBe(429);
+      const first = events[0]?.data as Json;
+      expect(first?.errors?.[0]?.extensions?.code, JSON.stringify(events)).toBe('TOO_MANY_SUBSCRIPTIONS');
+      seen.add('TOO_MANY_SUBSCRIPTIONS');
+    } finally {
+      holder.abort();
+    }
+  });
+});
+
 describe('README error table: API keys, roles and the rate limit, over GraphQL and REST', () => {
   const DESK = 'k-codes-desk-51c0';
   const WALL = 'k-codes-wall-9e12';

@@ -1,0 +1,34 @@
+import { type Plugin, useReadinessCheck } from 'graphql-yoga';
+import { PATHS } from './paths.js';
+import { jsonResponse } from './refusal.js';
+
+export interface ReadinessOptions {
+  /** 'ready' once start-up recovery ran; 'starting' or 'draining' answer 503 */
+  state: () => 'starting' | 'ready' | 'draining';
+  /** throws when the run store cannot be reached */
+  pingStore: () => Promise<void>;
+  /** each model's circuit, shown in every answer so an operator sees why calls fail fast */
+  circuits: () => unknown;
+}
+
+/**
+ * `GET /ready` (PATHS.ready) for load balancers: 200 when the server can take
+ * work, 503 while starting, draining, or cut off from its store. `/health`,
+ * 200 while the process lives, is Yoga's own.
+ */
+export function useReadiness(o: ReadinessOptions): Plugin {
+  return useReadinessCheck({
+    endpoint: PATHS.ready,
+    check: async () => {
+      const circuits = o.circuits();
+      const state = o.state();
+      if (state !== 'ready') return jsonResponse(503, { status: state, circuits });
+      try {
+        await o.pingStore();
+      } catch {
+        return jsonResponse(503, { status: 'store unavailable', circuits });
+      }
+      return jsonResponse(200, { status: 'ready', circuits });
+    },
+  });
+}
