@@ -5,10 +5,15 @@ export interface ChatMessage {
   content: string;
 }
 
+/** What the answer must be: any JSON object, text, or JSON of a given schema (structured output). */
+export type ResponseFormat =
+  | { type: 'json_object' | 'text' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown> };
+
 export interface ModelOptions {
   temperature: number;
   maxTokens: number;
-  responseFormat: { type: 'json_object' | 'text' };
+  responseFormat: ResponseFormat;
 }
 
 export const DEFAULT_MODEL_OPTIONS: ModelOptions = {

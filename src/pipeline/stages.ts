@@ -1,30 +1,19 @@
 import { z } from 'zod';
 import type { AttemptNotice, ChatMessage, Gateway, ModelAnswer, ModelOptions } from '../gateway/types.js';
+import type { ExtractionDefinition, StageDefinition } from './definition/types.js';
 import { StageFailure } from './failures.js';
 import { checkModelOutput } from './output.js';
+import { extractionMessages, extractionOptions, specializationMessages, specializationOptions } from './prompts.js';
 import { addUsage, type ExtractionResult, type SpecializationResult, type SpecializationVerdict } from './types.js';
 
 /**
  * The two paid steps, as plain functions of a gateway: prompts, options and
- * output checking. They know nothing of runs, storage or GraphQL; the
+ * output checking, from a pipeline's definition (or the built-in prompts when
+ * none is given). They know nothing of runs, storage or GraphQL; the
  * orchestrator, the REST route and the CLI all call them through it.
  */
 
-export const EXTRACTION_SYSTEM_PROMPT = [
-  "You extract a contact-centre customer's request into JSON.",
-  'Answer with one JSON object only, no prose and no code fences.',
-  'Use an "action" key naming the intent in snake_case (for example modify_flight, request_refund, change_address, cancel_booking, baggage_issue, or unknown),',
-  'and camelCase keys for each entity stated by the customer (date, time, seat, flightNumber, bookingReference, amount, currency, email, phone, address).',
-  'Keep the customer\'s own wording for dates such as "next Tuesday". Do not invent values that were not stated.',
-].join(' ');
-
-export const SPECIALIZATION_SYSTEM_PROMPT = [
-  'You are a domain specialist for a contact centre.',
-  'Validate the extracted customer request against the business rules.',
-  'Answer with one JSON object only, no prose and no code fences, of exactly this shape:',
-  '{"isValid": boolean, "reason": string, "nextSteps": string[]}.',
-  '"reason" explains the decision in one sentence; "nextSteps" lists what the agent should do next.',
-].join(' ');
+export { EXTRACTION_SYSTEM_PROMPT, SPECIALIZATION_SYSTEM_PROMPT } from './prompts.js';
 
 export const extractionSchema = z.record(z.string(), z.unknown());
 export const specializationSchema: z.ZodType<SpecializationVerdict> = z.object({
@@ -32,6 +21,16 @@ export const specializationSchema: z.ZodType<SpecializationVerdict> = z.object({
   reason: z.string(),
   nextSteps: z.array(z.string()),
 });
+
+/** Bounds on what an extraction may hand the domain model, so a crafted utterance cannot grow its prompt. */
+export interface EntityBounds {
+  /** longest string value (MAX_ENTITY_CHARS) */
+  maxChars: number;
+  /** most keys, counted through nested objects and arrays */
+  maxKeys: number;
+}
+
+export const DEFAULT_ENTITY_BOUNDS: EntityBounds = { maxChars: 500, maxKeys: 50 };
 
 export interface StageCallOptions {
   modelId: string;
@@ -41,14 +40,25 @@ export interface StageCallOptions {
   logContext?: Record<string, string | number | undefined>;
 }
 
-export async function runExtraction(gateway: Gateway, text: string, o: StageCallOptions): Promise<ExtractionResult> {
+export interface ExtractionCall extends StageCallOptions {
+  /** the pipeline's extraction stage: prompt, entity schema, options */
+  stage?: ExtractionDefinition;
+  /** the pipeline's check of the entities (its JSON Schema), with messages for a repair request */
+  entities?: z.ZodType<Record<string, unknown>>;
+  bounds?: EntityBounds;
+}
+
+export interface SpecializationCall extends StageCallOptions {
+  stage?: StageDefinition;
+  /** the rules that passed, told to the model so it need not check them again */
+  passedRules?: readonly string[];
+}
+
+export async function runExtraction(gateway: Gateway, text: string, o: ExtractionCall): Promise<ExtractionResult> {
   const { value, metrics } = await callForJson(gateway, o, {
-    messages: [
-      { role: 'system', content: EXTRACTION_SYSTEM_PROMPT },
-      { role: 'user', content: text },
-    ],
-    options: {},
-    schema: extractionSchema,
+    messages: extractionMessages(text, o.stage),
+    options: extractionOptions(o.stage),
+    schema: boundedEntities(o.entities ?? extractionSchema, o.bounds ?? DEFAULT_ENTITY_BOUNDS),
   });
   return { entities: value, ...metrics };
 }
@@ -56,20 +66,38 @@ export async function runExtraction(gateway: Gateway, text: string, o: StageCall
 export async function runSpecialization(
   gateway: Gateway,
   entities: Record<string, unknown>,
-  o: StageCallOptions,
+  o: SpecializationCall,
 ): Promise<SpecializationResult> {
   const { value, metrics } = await callForJson(gateway, o, {
-    messages: [
-      { role: 'system', content: SPECIALIZATION_SYSTEM_PROMPT },
-      {
-        role: 'user',
-        content: `Extracted request (JSON): ${JSON.stringify(entities)}\nValidate it and answer with the JSON object.`,
-      },
-    ],
-    options: { maxTokens: 300 },
+    messages: specializationMessages(entities, o.passedRules ?? [], o.stage),
+    options: specializationOptions(o.stage),
     schema: specializationSchema,
   });
-  return { ...value, ...metrics };
+  return { ...value, ...metrics, decidedBy: 'MODEL', rule: null };
+}
+
+/** The entity check, plus the bounds: a string too long or too many keys is a problem the model is told of. */
+function boundedEntities(
+  schema: z.ZodType<Record<string, unknown>>,
+  bounds: EntityBounds,
+): z.ZodType<Record<string, unknown>> {
+  return schema.superRefine((value, ctx) => {
+    let keys = 0;
+    const visit = (v: unknown, path: string) => {
+      if (typeof v === 'string' && v.length > bounds.maxChars) {
+        ctx.addIssue({ code: 'custom', message: `${path || '/'} is longer than ${bounds.maxChars} characters` });
+      } else if (Array.isArray(v)) {
+        for (const [i, item] of v.entries()) visit(item, `${path}/${i}`);
+      } else if (typeof v === 'object' && v !== null) {
+        for (const [k, item] of Object.entries(v)) {
+          keys++;
+          visit(item, `${path}/${k}`);
+        }
+      }
+    };
+    visit(value, '');
+    if (keys > bounds.maxKeys) ctx.addIssue({ code: 'custom', message: `more than ${bounds.maxKeys} keys` });
+  });
 }
 
 interface JsonRequest<T> {

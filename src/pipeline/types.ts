@@ -30,7 +30,14 @@ export interface SpecializationVerdict {
   nextSteps: string[];
 }
 
-export interface SpecializationResult extends StageMetrics, SpecializationVerdict {}
+/** Who decided a verdict: the domain model, or one of the pipeline's rules (no call, no tokens). */
+export type Decider = 'MODEL' | 'RULES';
+
+export interface SpecializationResult extends StageMetrics, SpecializationVerdict {
+  decidedBy: Decider;
+  /** the rule that decided, when `decidedBy` is RULES */
+  rule: string | null;
+}
 
 export interface PipelineError {
   code: ErrorCode;

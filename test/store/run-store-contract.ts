@@ -28,6 +28,8 @@ const specialization: SpecializationResult = {
   attempts: 2,
   raw: '{}',
   correlationId: 'c-1',
+  decidedBy: 'MODEL',
+  rule: null,
 };
 
 const failure = (code: PipelineError['code'] = 'GATEWAY_UNAVAILABLE'): PipelineError => ({

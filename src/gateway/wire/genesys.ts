@@ -1,3 +1,4 @@
+import type { ModelOptions } from '../types.js';
 import type { WireFormat } from './wire-format.js';
 import { firstChoiceContent, toUsage } from './wire-format.js';
 
@@ -11,7 +12,8 @@ export function genesysWireFormat(apiBaseUrl: string): WireFormat {
       'content-type': 'application/json',
       accept: 'application/json',
     }),
-    body: (modelId, messages, options) => JSON.stringify({ modelId, messages, options }),
+    body: (modelId, messages, options) =>
+      JSON.stringify({ modelId, messages, options: { ...options, responseFormat: genesysFormat(options) } }),
     parse(body) {
       const content = firstChoiceContent(body);
       if (content === undefined) return undefined;
@@ -23,4 +25,9 @@ export function genesysWireFormat(apiBaseUrl: string): WireFormat {
       };
     },
   };
+}
+
+/** Genesys takes a structured-output schema as `{type: "json_schema", schema}`. */
+function genesysFormat({ responseFormat: f }: ModelOptions): unknown {
+  return f.type === 'json_schema' ? { type: 'json_schema', schema: f.schema } : f;
 }

@@ -1,3 +1,4 @@
+import type { ModelOptions } from '../types.js';
 import type { WireFormat } from './wire-format.js';
 import { firstChoiceContent, toUsage } from './wire-format.js';
 
@@ -16,7 +17,7 @@ export function openaiWireFormat(baseUrl: string, apiKey: string | undefined): W
         messages,
         temperature: options.temperature,
         max_tokens: options.maxTokens,
-        response_format: options.responseFormat,
+        response_format: openaiFormat(options),
       }),
     parse(body) {
       const content = firstChoiceContent(body);
@@ -29,4 +30,9 @@ export function openaiWireFormat(baseUrl: string, apiKey: string | undefined): W
       };
     },
   };
+}
+
+/** OpenAI's structured output: `{type: "json_schema", json_schema: {name, schema}}`. */
+function openaiFormat({ responseFormat: f }: ModelOptions): unknown {
+  return f.type === 'json_schema' ? { type: 'json_schema', json_schema: { name: f.name, schema: f.schema } } : f;
 }
