@@ -154,6 +154,45 @@ describe('RedisRunStore when Redis goes away and comes back', () => {
     }
   });
 
+  it('a lapsed lease seen before an outage is timed afresh after it: a live holder gets its grace once Redis is back', async () => {
+    const store = new RedisRunStore(server.url, { retentionDays: 1, keyPrefix: 'lapse:', commandTimeoutMs: 300 });
+    const GRACE_MS = 200;
+    const sweep = () =>
+      store.markInterrupted(
+        new Date().toISOString(),
+        (stage) => ({
+          code: 'RUN_INTERRUPTED',
+          message: 'x',
+          stage: stage === 'extraction' ? 'EXTRACTING' : 'SPECIALIZING',
+          retryable: true,
+        }),
+        GRACE_MS,
+      );
+    try {
+      const { run } = await store.create(newRun(), SINCE);
+      await store.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
+      expect(await store.acquireLease(run.id, 'extraction', 'holder', 50)).toBe(true);
+      await sleep(150);
+      // the lease is seen lapsed: its grace starts
+      expect(await sweep()).toEqual([]);
+
+      server.pause();
+      await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      // longer than the grace and the store's reconnect allowance together: had the clock kept
+      // running through the outage, the holder would be given up for dead at the next sweep
+      await sleep(3_000);
+      server.resume();
+      await eventually(() => store.ping());
+      expect(await sweep()).toEqual([]);
+
+      // counted afresh from here, a holder that stays silent is still found
+      await eventually(async () => expect((await sweep()).map((e) => e.runId)).toEqual([run.id]), 20_000);
+    } finally {
+      server.resume();
+      await store.close();
+    }
+  });
+
   it('a store whose Redis never answers closes without hanging', async () => {
     const store = new RedisRunStore('redis://127.0.0.1:1', { retentionDays: 1 });
     await expectUnavailableFast('ping', () => store.ping());

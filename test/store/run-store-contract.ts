@@ -52,6 +52,13 @@ function newRun(over: Partial<NewRun> = {}): NewRun {
   };
 }
 
+const interrupted = (stage: StageName): PipelineError => ({
+  code: 'RUN_INTERRUPTED',
+  message: `interrupted during ${stage}`,
+  stage: stage === 'extraction' ? 'EXTRACTING' : 'SPECIALIZING',
+  retryable: true,
+});
+
 /** since: far in the past, so any key within it is found */
 const EPOCH = new Date(0).toISOString();
 
@@ -449,13 +456,6 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
     });
 
     describe('markInterrupted', () => {
-      const interrupted = (stage: StageName): PipelineError => ({
-        code: 'RUN_INTERRUPTED',
-        message: `interrupted during ${stage}`,
-        stage: stage === 'extraction' ? 'EXTRACTING' : 'SPECIALIZING',
-        retryable: true,
-      });
-
       it('fails runs with a stage running and no live lease, and leaves the others alone', async () => {
         const orphan = await create();
         const leased = await create();
@@ -515,6 +515,55 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
       it('answers [] when nothing runs', async () => {
         await create();
         expect(await store.markInterrupted(at(1), interrupted)).toEqual([]);
+      });
+    });
+
+    // a store outage longer than the lease lets a live holder's lease lapse: from the store alone it
+    // looks like a dead one, so the others give it graceMs to take its lease back
+    describe('a lease that lapsed while its stage runs (graceMs)', () => {
+      const LONG_GRACE = 60_000;
+      const lapsedWhileRunning = async () => {
+        const { run } = await create();
+        await store.transition(run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        expect(await store.acquireLease(run.id, 'extraction', 'holder', 50)).toBe(true);
+        await sleep(150);
+        return run;
+      };
+      const patiently = { timeout: 20_000, interval: 100 };
+
+      it('is neither taken over nor swept within graceMs, and its holder takes it back at once', async () => {
+        const run = await lapsedWhileRunning();
+        expect(await store.acquireLease(run.id, 'extraction', 'other', 60_000, LONG_GRACE)).toBe(false);
+        expect(await store.markInterrupted(at(2), interrupted, LONG_GRACE)).toEqual([]);
+        expect(await store.acquireLease(run.id, 'extraction', 'holder', 60_000)).toBe(true);
+        expect(await store.renewLease(run.id, 'extraction', 'holder', 60_000)).toBe(true);
+        expect(await store.acquireLease(run.id, 'extraction', 'other', 60_000, 0)).toBe(false);
+        expect(await store.get(run.id)).toMatchObject({ stage: 'EXTRACTING', running: 'extraction', error: null });
+      });
+
+      it('is taken over by another owner once it has stayed lapsed for graceMs', async () => {
+        const run = await lapsedWhileRunning();
+        await expect.poll(() => store.acquireLease(run.id, 'extraction', 'other', 60_000, 200), patiently).toBe(true);
+        expect(await store.acquireLease(run.id, 'extraction', 'holder', 60_000)).toBe(false);
+      });
+
+      it('is swept once it has stayed lapsed for graceMs', async () => {
+        const run = await lapsedWhileRunning();
+        await expect
+          .poll(async () => (await store.markInterrupted(at(3), interrupted, 200)).map((e) => e.runId), patiently)
+          .toEqual([run.id]);
+        expect(await store.get(run.id)).toMatchObject({
+          stage: 'FAILED',
+          running: null,
+          error: interrupted('extraction'),
+        });
+      });
+
+      it('goes at once when its stage is not marked running (the holder never started a call)', async () => {
+        const { run } = await create();
+        expect(await store.acquireLease(run.id, 'extraction', 'holder', 50)).toBe(true);
+        await sleep(150);
+        expect(await store.acquireLease(run.id, 'extraction', 'other', 60_000, LONG_GRACE)).toBe(true);
       });
     });
 
