@@ -60,10 +60,11 @@ async function expectUnavailableFast(name: string, call: () => Promise<unknown>)
     message: 'The run store (Redis) cannot be reached.',
     retryable: true,
   });
-  expect(ms, `${name} took ${ms.toFixed(0)} ms`).toBeLessThan(500);
+  // well under the 2 s a connect or command timeout would take, with room for a busy machine
+  expect(ms, `${name} took ${ms.toFixed(0)} ms`).toBeLessThan(1_500);
 }
 
-async function eventually(check: () => Promise<unknown>, timeoutMs = 8_000): Promise<void> {
+async function eventually(check: () => Promise<unknown>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -144,7 +145,8 @@ describe('RedisRunStore when Redis goes away and comes back', () => {
       const started = performance.now();
       await expect(store.get(run.id)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
       await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      expect(performance.now() - started).toBeLessThan(1_500);
+      // two 300 ms timeouts, not the 2 s default's (nor a hang): room for a busy machine
+      expect(performance.now() - started).toBeLessThan(3_000);
       server.resume();
       await eventually(() => store.ping());
       expect(await store.get(run.id)).toEqual(run);

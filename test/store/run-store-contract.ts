@@ -397,7 +397,8 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
     });
 
     describe('leases', () => {
-      const lease = (stage: StageName = 'extraction') => ({ stage, ttl: 5_000 });
+      // long enough that no pause of a busy machine lets a lease meant to be live run out
+      const lease = (stage: StageName = 'extraction') => ({ stage, ttl: 60_000 });
 
       it('one owner at a time; the owner may take it again; stages are independent', async () => {
         const { run } = await create();
@@ -425,18 +426,18 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
         const { run } = await create();
         expect(await store.acquireLease(run.id, 'extraction', 'a', 60)).toBe(true);
         await sleep(150);
-        expect(await store.acquireLease(run.id, 'extraction', 'b', 5_000)).toBe(true);
-        expect(await store.renewLease(run.id, 'extraction', 'a', 5_000)).toBe(false);
-        expect(await store.acquireLease(run.id, 'extraction', 'a', 5_000)).toBe(false);
+        expect(await store.acquireLease(run.id, 'extraction', 'b', 60_000)).toBe(true);
+        expect(await store.renewLease(run.id, 'extraction', 'a', 60_000)).toBe(false);
+        expect(await store.acquireLease(run.id, 'extraction', 'a', 60_000)).toBe(false);
       });
 
       it('renewing extends the lease', async () => {
         const { run } = await create();
-        expect(await store.acquireLease(run.id, 'extraction', 'a', 400)).toBe(true);
-        await sleep(100);
-        expect(await store.renewLease(run.id, 'extraction', 'a', 5_000)).toBe(true);
-        await sleep(500);
-        expect(await store.acquireLease(run.id, 'extraction', 'b', 1_000)).toBe(false);
+        expect(await store.acquireLease(run.id, 'extraction', 'a', 2_000)).toBe(true);
+        expect(await store.renewLease(run.id, 'extraction', 'a', 60_000)).toBe(true);
+        // past the first expiry, well within the renewed one
+        await sleep(2_200);
+        expect(await store.acquireLease(run.id, 'extraction', 'b', 60_000)).toBe(false);
       });
 
       it('renewing a lease that expired fails, even before anyone else takes it ("false when it was lost")', async () => {
@@ -449,7 +450,7 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
       it('concurrent acquires by many owners: exactly one wins', async () => {
         const { run } = await create();
         const wins = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => store.acquireLease(run.id, 'extraction', `owner-${i}`, 5_000)),
+          Array.from({ length: 20 }, (_, i) => store.acquireLease(run.id, 'extraction', `owner-${i}`, 60_000)),
         );
         expect(wins.filter(Boolean)).toHaveLength(1);
       });
@@ -464,14 +465,14 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
         const idle = await create();
         await store.transition(orphan.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
         await store.transition(leased.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
-        await store.acquireLease(leased.run.id, 'extraction', 'alive', 5_000);
+        await store.acquireLease(leased.run.id, 'extraction', 'alive', 60_000);
         await store.transition(otherStageLeased.run.id, { stage: 'EXTRACTED', at: at(1), extraction });
         await store.transition(otherStageLeased.run.id, {
           stage: 'SPECIALIZING',
           at: at(2),
           running: 'specialization',
         });
-        await store.acquireLease(otherStageLeased.run.id, 'extraction', 'alive', 5_000);
+        await store.acquireLease(otherStageLeased.run.id, 'extraction', 'alive', 60_000);
         await store.transition(expired.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
         await store.acquireLease(expired.run.id, 'extraction', 'dead', 50);
         await sleep(120);
