@@ -47,7 +47,11 @@ export default defineConfig({
     exclude: ['**/node_modules/**', ...leftOut],
     // native modules (better-sqlite3) and real sockets: processes, not threads
     pool: 'forks',
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // generous: on a loaded 2-core machine a wait that is quick alone can take seconds (nothing is timed with these)
+    testTimeout: 30_000,
+    // hooks start servers, Redis and a browser
+    hookTimeout: 60_000,
+    // expect.poll's own default (1 s) turns a busy machine's slow answer into a failure
+    expect: { poll: { timeout: 15_000 } },
   },
 });

@@ -71,7 +71,9 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     logger.info({ url: simulator.url }, 'simulated gateway started: no credentials set, models are simulated');
   } else gatewayConfig = config.gateway;
   const metrics = deps.metrics ?? new Metrics();
-  const breaker = new CircuitBreaker(config.breaker);
+  const { now } = deps;
+  // the app's one clock: a test can run a cool-down without waiting for it
+  const breaker = new CircuitBreaker({ ...config.breaker, now: now && (() => now().getTime()) });
   const built = !gatewayConfig
     ? { gateway: deps.gateway as Gateway, limiter: undefined, tokens: undefined }
     : createGateway(gatewayConfig, {

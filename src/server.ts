@@ -7,6 +7,13 @@ import { attachWebSocket } from './http/websocket.js';
 
 /** After a drain, how long responses in progress get before their connections are cut. */
 const RESPONSE_FLUSH_MS = 3000;
+/**
+ * A signal this soon after the first is the same one, not a second: a supervisor's
+ * `kill -- -PGID` (systemd's default) reaches the server directly and again relayed
+ * by its parent (npm, under `npm start`), milliseconds apart. Later, a second signal
+ * is someone asking on purpose for the exit at once.
+ */
+const SIGNAL_BURST_MS = 2000;
 
 export interface RunningServer {
   url: string;
@@ -74,13 +81,18 @@ async function main(): Promise<void> {
     `serving GraphQL at ${running.url}/graphql (GraphiQL in a browser)`,
   );
 
-  let stopping = false;
+  let firstSignalAt: number | undefined;
   const stop = (signal: string) => {
-    if (stopping) {
+    const now = performance.now();
+    if (firstSignalAt !== undefined) {
+      if (now - firstSignalAt < SIGNAL_BURST_MS) {
+        logger.info({ signal }, 'signal repeated (process group or relay): already shutting down');
+        return;
+      }
       logger.warn({ signal }, 'second signal: exiting at once');
       process.exit(1);
     }
-    stopping = true;
+    firstSignalAt = now;
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing stages in flight');
     running.close().then(
       () => process.exit(0),

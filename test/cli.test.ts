@@ -46,7 +46,8 @@ function orchestrate(args: string[], env: Record<string, string> = {}): Promise<
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    // a loaded machine can take long to compile and run the CLI: only a hang is cut off
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -406,7 +406,7 @@ describe('the simulator over HTTP', () => {
 
       sim.fault({ kind: 'slow', ms: 60_000 });
       await expect(callGateway(t, extraction(), { signal: AbortSignal.timeout(30) })).rejects.toThrow();
-      await vi.waitFor(() => expect(sim.stats.requests.at(-1)?.status).toBe('dropped'), { timeout: 1000 });
+      await vi.waitFor(() => expect(sim.stats.requests.at(-1)?.status).toBe('dropped'), { timeout: 15_000 });
     });
 
     it('output, fenced, chatty, malformed and wrong-shape change the content of a 200', async () => {
@@ -484,10 +484,11 @@ describe('the simulator over HTTP', () => {
         headers: { authorization: `Bearer ${otherToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(extraction()),
       });
-      await vi.waitFor(() => expect(other.stats.modelCalls).toBe(1));
+      await vi.waitFor(() => expect(other.stats.modelCalls).toBe(1), { timeout: 15_000 });
       const started = performance.now();
       await other.close();
-      expect(performance.now() - started).toBeLessThan(1000);
+      // not the 60 s the slow answer would take
+      expect(performance.now() - started).toBeLessThan(10_000);
       await expect(pending).rejects.toThrow();
     });
 

@@ -41,6 +41,12 @@ export interface StageOptions {
 type StageResultOf<S extends StageName> = S extends 'extraction' ? ExtractionResult : SpecializationResult;
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** `held` until the stage's final write releases it; `retaken` once a renewal took it back after it lapsed */
+interface StageLease {
+  held: boolean;
+  retaken: boolean;
+}
+
 const RUNNING_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTING', specialization: 'SPECIALIZING' };
 const DONE_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTED', specialization: 'COMPLETE' };
 
@@ -176,9 +182,10 @@ export class Orchestrator {
       if (seen.result) return seen.result;
       this.assertAccepting();
       this.assertModelAllowed(seen.run, stage);
-      if (await this.o.store.acquireLease(runId, stage, this.instanceId, this.leaseTtlMs)) {
+      // a holder whose lease lapsed may be alive, cut off by a store outage: it gets a lease's time to take it back
+      if (await this.o.store.acquireLease(runId, stage, this.instanceId, this.leaseTtlMs, this.leaseTtlMs)) {
         // the stage's outcome is written with the lease's release, in one store operation
-        const lease = { held: true };
+        const lease: StageLease = { held: true, retaken: false };
         try {
           // another instance may have finished between our read and our lease
           const fresh = await this.readStage(runId, stage, retry);
@@ -225,7 +232,7 @@ export class Orchestrator {
   private runStage(
     run: RunRecord,
     stage: StageName,
-    lease: { held: boolean },
+    lease: StageLease,
   ): Promise<ExtractionResult | SpecializationResult> {
     return inSpan(`pipeline.${stage}`, { 'run.id': run.id, 'pipeline.stage': stage }, () =>
       this.callStage(run, stage, lease),
@@ -235,17 +242,20 @@ export class Orchestrator {
   private async callStage(
     run: RunRecord,
     stage: StageName,
-    lease: { held: boolean },
+    lease: StageLease,
   ): Promise<ExtractionResult | SpecializationResult> {
     const release = { stage, owner: this.instanceId };
     const events = new TransitionWriter(this.o.store, this.o.bus, run.id, this.o.logger);
     const runningStage = RUNNING_STAGE[stage];
     const started = performance.now();
+    let renewing: Promise<void> | undefined;
     const renewal = setInterval(() => {
-      this.o.store.renewLease(run.id, stage, this.instanceId, this.leaseTtlMs).then(
-        (held) => held || this.o.logger.warn({ runId: run.id, stage }, 'lost the lease of a running stage'),
-        (err: unknown) => this.o.logger.warn({ err, runId: run.id, stage }, 'could not renew a stage lease'),
-      );
+      // one at a time: a store that is slow to answer does not pile renewals up
+      renewing ??= this.keepLease(run.id, stage, lease)
+        .catch((err: unknown) => this.o.logger.warn({ err, runId: run.id, stage }, 'could not renew a stage lease'))
+        .finally(() => {
+          renewing = undefined;
+        });
     }, this.leaseTtlMs / 3);
     renewal.unref();
     const onAttempt = (n: AttemptNotice) =>
@@ -305,6 +315,28 @@ export class Orchestrator {
       throw failure;
     } finally {
       clearInterval(renewal);
+      await renewing;
+      // a lease taken back by a renewal that crossed the final write (which released it) is let go here
+      if (lease.retaken && !lease.held) await this.o.store.releaseLease(run.id, stage, this.instanceId).catch(() => {});
+    }
+  }
+
+  /**
+   * Renews the lease of a stage this process runs. A lease that lapsed while the
+   * store was away is taken straight back: the others give a lapsed holder a
+   * lease's time to do so before they take the stage over or sweep it (LAPSED
+   * LEASES in src/store/run-store.ts).
+   */
+  private async keepLease(runId: string, stage: StageName, lease: StageLease): Promise<void> {
+    const { store, logger } = this.o;
+    if (await store.renewLease(runId, stage, this.instanceId, this.leaseTtlMs)) return;
+    // released by the stage's final write meanwhile: nothing to keep
+    if (!lease.held) return;
+    if (await store.acquireLease(runId, stage, this.instanceId, this.leaseTtlMs)) {
+      lease.retaken = true;
+      logger.info({ runId, stage }, 'took back the lease of a running stage after it lapsed (the store was away)');
+    } else {
+      logger.warn({ runId, stage }, 'lost the lease of a running stage to another instance');
     }
   }
 
@@ -330,12 +362,17 @@ export class Orchestrator {
    * periodically, since a holder on another instance may die at any time.
    */
   async recoverInterrupted(): Promise<number> {
-    const events = await this.o.store.markInterrupted(this.now().toISOString(), (stage) => ({
-      code: 'RUN_INTERRUPTED',
-      message: 'The server stopped while this stage ran; resumeRun finishes it.',
-      stage: RUNNING_STAGE[stage],
-      retryable: true,
-    }));
+    const events = await this.o.store.markInterrupted(
+      this.now().toISOString(),
+      (stage) => ({
+        code: 'RUN_INTERRUPTED',
+        message: 'The server stopped while this stage ran; resumeRun finishes it.',
+        stage: RUNNING_STAGE[stage],
+        retryable: true,
+      }),
+      // not a holder that a store outage merely kept from renewing: it takes its lease back within this
+      this.leaseTtlMs,
+    );
     for (const event of events) this.o.bus.publish(event);
     if (events.length > 0) this.o.logger.warn({ runs: events.length }, 'marked interrupted runs as resumable');
     return events.length;

@@ -16,6 +16,7 @@ import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, t
  * | `events:<id>`                | stream | one entry per event, id `<seq>-0`, field `e` = JSON of {stage, at, attempt, message, error} | as the run |
  * | `idem:<idempotencyKey>`      | string | the id of the newest run created with that key            | as the run                |
  * | `lease:<id>:<stage>`         | string | the owner of a stage's lease                              | the lease's `ttlMs` (PX)  |
+ * | `lapsed:<id>:<stage>`        | string | Redis time (ms) a running stage's lease was first seen lapsed (see LAPSED LEASES in run-store.ts) | twice the grace + 60 s |
  * | `runs:seq`                   | string | INCR counter: a run's `order`, monotonic, never reused    | none                      |
  * | `runs:all`                   | zset   | run ids by `order` (newest first listing)                 | none                      |
  * | `runs:stage:<STAGE>`         | zset   | run ids at that stage by `order`                          | none                      |
@@ -38,6 +39,8 @@ export interface RedisRunStoreOptions {
 }
 
 const DAY_S = 24 * 60 * 60;
+/** the longest wait between two reconnection attempts of a client */
+const RECONNECT_MAX_MS = 2_000;
 const DELETE_BATCH = 200;
 /** reply errors that mean "Redis cannot serve now", not "this command is wrong" */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|MISCONF)\b/;
@@ -56,7 +59,7 @@ export function failFastRedisOptions(o: { commandTimeoutMs?: number; connectTime
     connectTimeout: o.connectTimeoutMs ?? 2_000,
     commandTimeout: o.commandTimeoutMs ?? 2_000,
     // 50 ms, 100 ms, ... then every 2 s while Redis stays away
-    retryStrategy: (times) => Math.min(times * 50, 2_000),
+    retryStrategy: (times) => Math.min(times * 50, RECONNECT_MAX_MS),
   };
 }
 
@@ -72,7 +75,24 @@ local function eventsKey(id) return P .. 'events:' .. id end
 local function stageKey(stage) return P .. 'runs:stage:' .. stage end
 local function idemKey(k) return P .. 'idem:' .. k end
 local function leaseKey(id, stage) return P .. 'lease:' .. id .. ':' .. stage end
+local function lapsedKey(id, stage) return P .. 'lapsed:' .. id .. ':' .. stage end
 local RUNNING = P .. 'runs:running'
+
+-- Whether the lapsed lease of a running stage has stayed lapsed for graceMs while the calling
+-- client could reach Redis (LAPSED LEASES in run-store.ts). The first sighting is kept, in Redis
+-- time; one from before the caller's connection was last restored (connectedForMs ago) does not
+-- count, as the holder could not renew meanwhile either: the clock starts again.
+local function lapsedLongEnough(id, stage, graceMs, connectedForMs)
+  if graceMs <= 0 then return true end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local k = lapsedKey(id, stage)
+  local raw = redis.call('GET', k)
+  local seen = raw and tonumber(raw)
+  if seen and seen >= now - connectedForMs then return now - seen >= graceMs end
+  redis.call('SET', k, string.format('%.0f', now), 'PX', graceMs * 2 + 60000)
+  return false
+end
 
 -- appends the event and updates the run, like SqliteRunStore's transition;
 -- false when the run is unknown, else the event's seq
@@ -188,19 +208,25 @@ return out
 `;
 
 /**
- * ARGV: prefix, ttl, at, then per stage (extraction, specialization): error JSON, event JSON.
- * Every run with a stage running and no live lease on that stage becomes FAILED,
- * in one atomic script. Returns a flat array: id, seq, stage, id, seq, stage ...
+ * ARGV: prefix, ttl, at, then per stage (extraction, specialization): error JSON, event JSON,
+ * then graceMs and the caller's connectedForMs.
+ * Every run with a stage running and no live lease on that stage (lapsed for graceMs) becomes
+ * FAILED, in one atomic script. Returns a flat array: id, seq, stage, id, seq, stage ...
  */
 const MARK_INTERRUPTED = `${LUA_COMMON}
 local ttl, at = ARGV[2], ARGV[3]
 local byStage = { extraction = { ARGV[4], ARGV[5] }, specialization = { ARGV[6], ARGV[7] } }
+local grace, connectedFor = tonumber(ARGV[8]), tonumber(ARGV[9])
 local out = {}
 for _, id in ipairs(redis.call('SMEMBERS', RUNNING)) do
   local running = redis.call('HGET', runKey(id), 'running')
   if not running then
     redis.call('SREM', RUNNING, id)
-  elseif redis.call('EXISTS', leaseKey(id, running)) == 0 and byStage[running] then
+  elseif redis.call('EXISTS', leaseKey(id, running)) == 1 then
+    -- held: whatever lapse was seen before is over
+    redis.call('DEL', lapsedKey(id, running))
+  elseif byStage[running] and lapsedLongEnough(id, running, grace, connectedFor) then
+    redis.call('DEL', lapsedKey(id, running))
     local j = byStage[running]
     local seq = transition(id, ttl, 'FAILED', at, j[2], '0', '', '0', '', '1', j[1], '1', '')
     out[#out + 1] = id
@@ -224,7 +250,8 @@ for _, id in ipairs(ids) do
     redis.call('ZREM', stageKey(h[1]), id)
     if h[2] and redis.call('GET', idemKey(h[2])) == id then redis.call('DEL', idemKey(h[2])) end
   end
-  redis.call('DEL', rk, eventsKey(id), leaseKey(id, 'extraction'), leaseKey(id, 'specialization'))
+  redis.call('DEL', rk, eventsKey(id), leaseKey(id, 'extraction'), leaseKey(id, 'specialization'),
+    lapsedKey(id, 'extraction'), lapsedKey(id, 'specialization'))
   redis.call('ZREM', P .. 'runs:all', id)
   redis.call('ZREM', created, id)
   redis.call('SREM', RUNNING, id)
@@ -232,14 +259,30 @@ end
 return {#ids, deleted}
 `;
 
-/** KEYS: lease. ARGV: owner, ttlMs. Taken when free or expired; an owner re-acquiring its own lease extends it. */
-const ACQUIRE_LEASE = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+/**
+ * ARGV: prefix, runId, stage, owner, ttlMs, graceMs, the caller's connectedForMs.
+ * Taken when free or expired, but the lapsed lease of a stage marked running only once it has
+ * stayed lapsed for graceMs (0: at once); an owner re-acquiring its own lease extends it.
+ */
+const ACQUIRE_LEASE = `${LUA_COMMON}
+local id, stage, owner, ttl = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local lk = leaseKey(id, stage)
+local holder = redis.call('GET', lk)
+if holder == owner then
+  redis.call('PEXPIRE', lk, ttl)
   return 1
 end
-return 0
+if holder then
+  redis.call('DEL', lapsedKey(id, stage))
+  return 0
+end
+if redis.call('HGET', runKey(id), 'running') == stage
+  and not lapsedLongEnough(id, stage, tonumber(ARGV[6]), tonumber(ARGV[7])) then
+  return 0
+end
+redis.call('SET', lk, owner, 'PX', ttl)
+redis.call('DEL', lapsedKey(id, stage))
+return 1
 `;
 
 /** KEYS: lease. ARGV: owner, ttlMs. */
@@ -297,6 +340,8 @@ export class RedisRunStore implements RunStore {
   private firstAttempt: Promise<void> | undefined;
   /** an outage is logged once, when noticed, and its end once */
   private down = false;
+  /** when (performance.now()) this client last got Redis back; undefined while it is away */
+  private connectedSince: number | undefined;
 
   constructor(redis: Redis | string, opts: RedisRunStoreOptions) {
     this.ownsClient = typeof redis === 'string';
@@ -305,8 +350,12 @@ export class RedisRunStore implements RunStore {
     this.ttlSeconds = Math.max(1, Math.round(opts.retentionDays * DAY_S));
     this.logger = opts.logger ?? createLogger('silent');
 
+    if (this.client.status === 'ready') this.connectedSince = performance.now();
     this.client.on('error', (err: Error) => this.noteDown(err));
     this.client.on('ready', () => this.noteUp());
+    this.client.on('close', () => {
+      this.connectedSince = undefined;
+    });
     this.firstAttempt = this.firstConnection(opts.connectTimeoutMs ?? 2_000);
   }
 
@@ -332,6 +381,7 @@ export class RedisRunStore implements RunStore {
   }
 
   private noteDown(err: unknown): void {
+    this.connectedSince = undefined;
     if (this.down) return;
     this.down = true;
     this.logger.warn(
@@ -341,6 +391,7 @@ export class RedisRunStore implements RunStore {
   }
 
   private noteUp(): void {
+    this.connectedSince ??= performance.now();
     if (!this.down) return;
     this.down = false;
     this.logger.info('run store (Redis) reachable again');
@@ -500,11 +551,26 @@ export class RedisRunStore implements RunStore {
     return all.map((entries, i) => entries.map((e) => toEvent(runIds[i] as string, e)));
   }
 
-  async acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
+  async acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs = 0) {
     const reply = await this.redis((c) =>
-      this.eval(c, SCRIPTS.acquireLease, [this.key('lease', runId, stage)], [owner, leaseMs(ttlMs)]),
+      this.eval(
+        c,
+        SCRIPTS.acquireLease,
+        [],
+        [this.prefix, runId, stage, owner, leaseMs(ttlMs), this.lapseGrace(graceMs), this.connectedForMs()],
+      ),
     );
     return reply === 1;
+  }
+
+  /** A live holder's client may see Redis back up to one reconnection attempt after ours: it gets that too. */
+  private lapseGrace(graceMs: number): number {
+    return graceMs > 0 ? Math.round(graceMs) + RECONNECT_MAX_MS : 0;
+  }
+
+  /** how long this client has had Redis without a break it noticed */
+  private connectedForMs(): number {
+    return this.connectedSince === undefined ? 0 : Math.floor(performance.now() - this.connectedSince);
   }
 
   async renewLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
@@ -518,7 +584,7 @@ export class RedisRunStore implements RunStore {
     await this.redis((c) => this.eval(c, SCRIPTS.releaseLease, [this.key('lease', runId, stage)], [owner]));
   }
 
-  async markInterrupted(at: string, error: (stage: StageName) => PipelineError) {
+  async markInterrupted(at: string, error: (stage: StageName) => PipelineError, graceMs = 0) {
     const errors = { extraction: error('extraction'), specialization: error('specialization') };
     const failedEvent = (e: PipelineError) => eventJson({ stage: 'FAILED', at, error: e });
     const reply = (await this.redis((c) =>
@@ -534,6 +600,8 @@ export class RedisRunStore implements RunStore {
           failedEvent(errors.extraction),
           JSON.stringify(errors.specialization),
           failedEvent(errors.specialization),
+          this.lapseGrace(graceMs),
+          this.connectedForMs(),
         ],
       ),
     )) as Array<string | number>;

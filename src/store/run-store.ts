@@ -31,22 +31,51 @@ export interface RunStore {
    * Cross-instance single execution: takes the lease on a run's stage for
    * `ttlMs` unless another owner holds a live one. The owner renews it while
    * its call runs; if the owner dies, the lease expires and another may take over.
+   *
+   * `graceMs` (see LAPSED LEASES below): a lease that lapsed while its stage is
+   * marked running goes to another owner only once it has stayed lapsed for
+   * `graceMs`. Without it (0) a lapsed lease is taken at once: how a holder
+   * whose renewal failed takes its own lease back.
    */
-  acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number): Promise<boolean>;
-  /** Extends a lease this owner holds; false when it was lost. */
+  acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs?: number): Promise<boolean>;
+  /** Extends a lease this owner holds; false when it was lost (expired, even if nobody took it since). */
   renewLease(runId: string, stage: StageName, owner: string, ttlMs: number): Promise<boolean>;
   releaseLease(runId: string, stage: StageName, owner: string): Promise<void>;
   /**
    * Runs whose stage was under way when its owner died (stage running, no live
-   * lease) become FAILED with `error`, atomically per run; returns the events written.
+   * lease) become FAILED with `error`, atomically per run; returns the events
+   * written. With `graceMs`, a lease must have stayed lapsed that long first.
    */
-  markInterrupted(at: string, error: (stage: StageName) => PipelineError): Promise<StageEvent[]>;
+  markInterrupted(at: string, error: (stage: StageName) => PipelineError, graceMs?: number): Promise<StageEvent[]>;
   /** deletes runs (and their events) created before `cutoff`; returns how many */
   deleteCreatedBefore(cutoff: string): Promise<number>;
   /** throws when the store cannot be reached */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/*
+ * LAPSED LEASES: telling a live holder from a dead one.
+ *
+ * A holder renews its lease every third of its TTL. While the store is away
+ * (a Redis outage) it cannot, and an outage longer than the TTL lets the lease
+ * of a live holder lapse. When the store is back, the store alone cannot tell
+ * that holder from a dead one: both simply stopped renewing. So the others give
+ * it time to speak first. A holder whose renewal finds its lease lapsed takes it
+ * back at once (acquireLease without grace, SET NX: only if nobody took it);
+ * everyone else (a waiting instance taking the stage over, the sweep marking it
+ * RUN_INTERRUPTED) acts on a lapsed lease of a running stage only once it has
+ * stayed lapsed for `graceMs`, counted while the store could be reached:
+ * - SQLite, an embedded file, is never away: the grace runs from the expiry.
+ * - Redis runs it from the first time anyone saw the lease lapsed, and a sighting
+ *   from before the observing client's connection was last restored does not
+ *   count (the store was away since, so the holder could not have spoken); it
+ *   adds its clients' reconnect delay, as the holder's client may see Redis
+ *   back a little later than the observer's.
+ * A holder that stays silent for the whole grace while the store is reachable is
+ * taken for dead. One cut off from the store alone (a partition that spares the
+ * others) is indistinguishable from a dead one; that is what a lease is for.
+ */
 
 /** A run's input, as `create` takes it; the rest of a RunRecord starts empty. */
 export type NewRun = Pick<

@@ -97,10 +97,12 @@ export class SqliteRunStore implements RunStore {
         `SELECT r.* FROM runs r WHERE r.running IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM leases l WHERE l.run_id = r.id AND l.stage = r.running AND l.expires_at > ?)`,
       ),
+      // a lapsed lease of a stage still marked running goes to another owner graceMs after its expiry
       acquireLease: db.prepare(
         `INSERT INTO leases (run_id, stage, owner, expires_at) VALUES (@runId, @stage, @owner, @expiresAt)
          ON CONFLICT (run_id, stage) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-         WHERE leases.expires_at <= @now OR leases.owner = excluded.owner`,
+         WHERE leases.owner = excluded.owner OR leases.expires_at <= @now - CASE
+           WHEN EXISTS (SELECT 1 FROM runs WHERE id = @runId AND running = @stage) THEN @graceMs ELSE 0 END`,
       ),
       renewLease: db.prepare(
         'UPDATE leases SET expires_at = @expiresAt WHERE run_id = @runId AND stage = @stage AND owner = @owner AND expires_at > @now',
@@ -204,9 +206,9 @@ export class SqliteRunStore implements RunStore {
     return runIds.map((id) => grouped.get(id) ?? []);
   }
 
-  async acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
+  async acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs = 0) {
     const now = Date.now();
-    return this.stmt.acquireLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now }).changes === 1;
+    return this.stmt.acquireLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now, graceMs }).changes === 1;
   }
 
   async renewLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
@@ -218,12 +220,13 @@ export class SqliteRunStore implements RunStore {
     this.stmt.releaseLease.run(runId, stage, owner);
   }
 
-  async markInterrupted(at: string, error: (stage: StageName) => PipelineError) {
+  async markInterrupted(at: string, error: (stage: StageName) => PipelineError, graceMs = 0) {
     // one transaction: a lease taken meanwhile by another process cannot be overruled
     return this.db
       .transaction(() =>
+        // a lease counts as live until graceMs after its expiry
         this.stmt.orphans
-          .all(Date.now())
+          .all(Date.now() - graceMs)
           .map(
             (row) =>
               this.transitionTx(row.id, { stage: 'FAILED', at, error: error(row.running as StageName), running: null })

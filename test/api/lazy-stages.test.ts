@@ -183,7 +183,7 @@ describe('lazy stages: a stage nobody asks for is never paid for, and none is pa
       const id = res.data?.orchestrate.id as string;
       expect(res.data?.orchestrate.stage).not.toBe('COMPLETE');
       await expect
-        .poll(async () => (await t.gql(ReadRun, { id })).data?.run?.stage, { timeout: 5000 })
+        .poll(async () => (await t.gql(ReadRun, { id })).data?.run?.stage, { timeout: 15_000 })
         .toBe('COMPLETE');
       expect(t.sim.stats.modelCalls).toBe(2);
     } finally {

@@ -30,8 +30,9 @@ describe('two processes on one store: each stage still runs once', () => {
     // one bus stands for a shared one (Redis): waiters hear the holder's events
     const bus = new LocalEventBus();
     const env = { SQLITE_PATH: join(dir, 'runs.sqlite') };
-    a = await createTestApp({ env, sim, deps: { bus, leaseTtlMs: 600 } });
-    b = await createTestApp({ env, sim, deps: { bus, leaseTtlMs: 600 } });
+    // short enough to keep the takeover test quick, long enough that a busy machine's pauses never lose a live lease
+    a = await createTestApp({ env, sim, deps: { bus, leaseTtlMs: 3_000 } });
+    b = await createTestApp({ env, sim, deps: { bus, leaseTtlMs: 3_000 } });
   });
   afterAll(async () => {
     await a.close();

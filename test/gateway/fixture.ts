@@ -247,7 +247,7 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 /** Resolves once `condition` holds, polling every few ms; rejects after `timeoutMs`. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

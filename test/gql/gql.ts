@@ -49,6 +49,7 @@ type Documents = {
     "\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": typeof types.ShutdownExtractDocument,
     "\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n": typeof types.ShutdownReadBackDocument,
     "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n": typeof types.ShutdownWatchDocument,
+    "\n  mutation SignalBurstExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": typeof types.SignalBurstExtractDocument,
     "\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": typeof types.TracedRunDocument,
     "\n  mutation ScaleCreate($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": typeof types.ScaleCreateDocument,
     "\n  mutation ScaleFinish($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n": typeof types.ScaleFinishDocument,
@@ -91,6 +92,7 @@ const documents: Documents = {
     "\n  mutation ShutdownExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": types.ShutdownExtractDocument,
     "\n  query ShutdownReadBack($id: ID!) {\n    run(id: $id) { stage extraction { entities } }\n  }\n": types.ShutdownReadBackDocument,
     "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n": types.ShutdownWatchDocument,
+    "\n  mutation SignalBurstExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n": types.SignalBurstExtractDocument,
     "\n  mutation TracedRun($text: String!) {\n    orchestrate(input: { text: $text }) { id specialization { isValid } }\n  }\n": types.TracedRunDocument,
     "\n  mutation ScaleCreate($text: String!) {\n    orchestrate(input: { text: $text }) { id }\n  }\n": types.ScaleCreateDocument,
     "\n  mutation ScaleFinish($id: ID!) {\n    resumeRun(id: $id) { stage error { code } specialization { isValid } }\n  }\n": types.ScaleFinishDocument,
@@ -252,6 +254,10 @@ export function graphql(source: "\n  query ShutdownReadBack($id: ID!) {\n    run
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n"): (typeof documents)["\n  subscription ShutdownWatch {\n    pipelineEvents { runId stage }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignalBurstExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n"): (typeof documents)["\n  mutation SignalBurstExtract($text: String!) {\n    orchestrate(input: { text: $text }) { id extraction { entities } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -114,7 +114,7 @@ function freePort(): Promise<number> {
 }
 
 /** Polls with a raw PING until the server answers +PONG; fails if the process exits first. */
-async function waitUntilAnswers(port: number, proc: ChildProcess, timeoutMs = 10_000): Promise<void> {
+async function waitUntilAnswers(port: number, proc: ChildProcess, timeoutMs = 30_000): Promise<void> {
   let stderr = '';
   proc.stderr?.on('data', (chunk: Buffer) => {
     stderr += String(chunk);

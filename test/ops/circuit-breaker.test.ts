@@ -13,9 +13,15 @@ const circuits = async (t: TestApp) =>
 
 describe('circuit breaker: a model that keeps failing fails fast, then one probe decides', () => {
   let t: TestApp;
+  // the app's clock, moved by hand: a busy machine cannot run the cool-down out between two steps
+  let clock = Date.parse('2030-01-01T00:00:00Z');
+  const coolDown = () => {
+    clock += 450;
+  };
   beforeAll(async () => {
     t = await createTestApp({
       env: { GATEWAY_MAX_ATTEMPTS: '2', BREAKER_FAILURE_THRESHOLD: '3', BREAKER_COOLDOWN_MS: '400' },
+      deps: { now: () => new Date(clock) },
     });
   });
   afterAll(() => t.close());
@@ -43,14 +49,14 @@ describe('circuit breaker: a model that keeps failing fails fast, then one probe
     expect(fast.errors?.[0]?.message).toMatch(/circuit is open/);
     expect(t.sim.stats.modelCalls).toBe(0);
 
-    await new Promise((r) => setTimeout(r, 450));
+    coolDown();
     // the probe call (with its retry) meets the last two queued 503s: open again
     const probe = await t.gql(Extract, { text: 'cancel booking XK4P9Q' });
     expect(probe.errors?.[0]?.extensions?.code).toBe('GATEWAY_UNAVAILABLE');
     expect(t.sim.stats.modelCalls).toBe(2);
     expect(await circuits(t)).toContainEqual({ model: 'sim-extractor', state: 'open' });
 
-    await new Promise((r) => setTimeout(r, 450));
+    coolDown();
     const healed = await t.gql(Extract, { text: 'cancel booking XK4P9Q' });
     expect(healed.errors).toBeUndefined();
     expect(healed.data?.orchestrate.extraction?.entities).toMatchObject({ action: 'cancel_booking' });

@@ -57,7 +57,8 @@ describe('SIGTERM in the middle of a slow stage, as a real process', () => {
     SECONDARY_MODEL_ID: 'sim-specialist',
     SQLITE_PATH: join(dir, 'runs.sqlite'),
     API_KEYS: `desk:orchestrate:${API_KEY}`,
-    SHUTDOWN_GRACE_MS: '5000',
+    // far more than the 1.2 s stage needs, however busy the machine
+    SHUTDOWN_GRACE_MS: '20000',
     LOG_LEVEL: 'trace',
   });
 

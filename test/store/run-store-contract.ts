@@ -54,6 +54,13 @@ function newRun(over: Partial<NewRun> = {}): NewRun {
   };
 }
 
+const interrupted = (stage: StageName): PipelineError => ({
+  code: 'RUN_INTERRUPTED',
+  message: `interrupted during ${stage}`,
+  stage: stage === 'extraction' ? 'EXTRACTING' : 'SPECIALIZING',
+  retryable: true,
+});
+
 /** since: far in the past, so any key within it is found */
 const EPOCH = new Date(0).toISOString();
 
@@ -392,7 +399,8 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
     });
 
     describe('leases', () => {
-      const lease = (stage: StageName = 'extraction') => ({ stage, ttl: 5_000 });
+      // long enough that no pause of a busy machine lets a lease meant to be live run out
+      const lease = (stage: StageName = 'extraction') => ({ stage, ttl: 60_000 });
 
       it('one owner at a time; the owner may take it again; stages are independent', async () => {
         const { run } = await create();
@@ -420,18 +428,18 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
         const { run } = await create();
         expect(await store.acquireLease(run.id, 'extraction', 'a', 60)).toBe(true);
         await sleep(150);
-        expect(await store.acquireLease(run.id, 'extraction', 'b', 5_000)).toBe(true);
-        expect(await store.renewLease(run.id, 'extraction', 'a', 5_000)).toBe(false);
-        expect(await store.acquireLease(run.id, 'extraction', 'a', 5_000)).toBe(false);
+        expect(await store.acquireLease(run.id, 'extraction', 'b', 60_000)).toBe(true);
+        expect(await store.renewLease(run.id, 'extraction', 'a', 60_000)).toBe(false);
+        expect(await store.acquireLease(run.id, 'extraction', 'a', 60_000)).toBe(false);
       });
 
       it('renewing extends the lease', async () => {
         const { run } = await create();
-        expect(await store.acquireLease(run.id, 'extraction', 'a', 400)).toBe(true);
-        await sleep(100);
-        expect(await store.renewLease(run.id, 'extraction', 'a', 5_000)).toBe(true);
-        await sleep(500);
-        expect(await store.acquireLease(run.id, 'extraction', 'b', 1_000)).toBe(false);
+        expect(await store.acquireLease(run.id, 'extraction', 'a', 2_000)).toBe(true);
+        expect(await store.renewLease(run.id, 'extraction', 'a', 60_000)).toBe(true);
+        // past the first expiry, well within the renewed one
+        await sleep(2_200);
+        expect(await store.acquireLease(run.id, 'extraction', 'b', 60_000)).toBe(false);
       });
 
       it('renewing a lease that expired fails, even before anyone else takes it ("false when it was lost")', async () => {
@@ -444,20 +452,13 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
       it('concurrent acquires by many owners: exactly one wins', async () => {
         const { run } = await create();
         const wins = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => store.acquireLease(run.id, 'extraction', `owner-${i}`, 5_000)),
+          Array.from({ length: 20 }, (_, i) => store.acquireLease(run.id, 'extraction', `owner-${i}`, 60_000)),
         );
         expect(wins.filter(Boolean)).toHaveLength(1);
       });
     });
 
     describe('markInterrupted', () => {
-      const interrupted = (stage: StageName): PipelineError => ({
-        code: 'RUN_INTERRUPTED',
-        message: `interrupted during ${stage}`,
-        stage: stage === 'extraction' ? 'EXTRACTING' : 'SPECIALIZING',
-        retryable: true,
-      });
-
       it('fails runs with a stage running and no live lease, and leaves the others alone', async () => {
         const orphan = await create();
         const leased = await create();
@@ -466,14 +467,14 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
         const idle = await create();
         await store.transition(orphan.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
         await store.transition(leased.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
-        await store.acquireLease(leased.run.id, 'extraction', 'alive', 5_000);
+        await store.acquireLease(leased.run.id, 'extraction', 'alive', 60_000);
         await store.transition(otherStageLeased.run.id, { stage: 'EXTRACTED', at: at(1), extraction });
         await store.transition(otherStageLeased.run.id, {
           stage: 'SPECIALIZING',
           at: at(2),
           running: 'specialization',
         });
-        await store.acquireLease(otherStageLeased.run.id, 'extraction', 'alive', 5_000);
+        await store.acquireLease(otherStageLeased.run.id, 'extraction', 'alive', 60_000);
         await store.transition(expired.run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
         await store.acquireLease(expired.run.id, 'extraction', 'dead', 50);
         await sleep(120);
@@ -517,6 +518,55 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
       it('answers [] when nothing runs', async () => {
         await create();
         expect(await store.markInterrupted(at(1), interrupted)).toEqual([]);
+      });
+    });
+
+    // a store outage longer than the lease lets a live holder's lease lapse: from the store alone it
+    // looks like a dead one, so the others give it graceMs to take its lease back
+    describe('a lease that lapsed while its stage runs (graceMs)', () => {
+      const LONG_GRACE = 60_000;
+      const lapsedWhileRunning = async () => {
+        const { run } = await create();
+        await store.transition(run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        expect(await store.acquireLease(run.id, 'extraction', 'holder', 50)).toBe(true);
+        await sleep(150);
+        return run;
+      };
+      const patiently = { timeout: 20_000, interval: 100 };
+
+      it('is neither taken over nor swept within graceMs, and its holder takes it back at once', async () => {
+        const run = await lapsedWhileRunning();
+        expect(await store.acquireLease(run.id, 'extraction', 'other', 60_000, LONG_GRACE)).toBe(false);
+        expect(await store.markInterrupted(at(2), interrupted, LONG_GRACE)).toEqual([]);
+        expect(await store.acquireLease(run.id, 'extraction', 'holder', 60_000)).toBe(true);
+        expect(await store.renewLease(run.id, 'extraction', 'holder', 60_000)).toBe(true);
+        expect(await store.acquireLease(run.id, 'extraction', 'other', 60_000, 0)).toBe(false);
+        expect(await store.get(run.id)).toMatchObject({ stage: 'EXTRACTING', running: 'extraction', error: null });
+      });
+
+      it('is taken over by another owner once it has stayed lapsed for graceMs', async () => {
+        const run = await lapsedWhileRunning();
+        await expect.poll(() => store.acquireLease(run.id, 'extraction', 'other', 60_000, 200), patiently).toBe(true);
+        expect(await store.acquireLease(run.id, 'extraction', 'holder', 60_000)).toBe(false);
+      });
+
+      it('is swept once it has stayed lapsed for graceMs', async () => {
+        const run = await lapsedWhileRunning();
+        await expect
+          .poll(async () => (await store.markInterrupted(at(3), interrupted, 200)).map((e) => e.runId), patiently)
+          .toEqual([run.id]);
+        expect(await store.get(run.id)).toMatchObject({
+          stage: 'FAILED',
+          running: null,
+          error: interrupted('extraction'),
+        });
+      });
+
+      it('goes at once when its stage is not marked running (the holder never started a call)', async () => {
+        const { run } = await create();
+        expect(await store.acquireLease(run.id, 'extraction', 'holder', 50)).toBe(true);
+        await sleep(150);
+        expect(await store.acquireLease(run.id, 'extraction', 'other', 60_000, LONG_GRACE)).toBe(true);
       });
     });
 
