@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # ---- build: all dependencies, compile TypeScript to dist/ ----
-FROM node:22-bookworm AS build
+FROM node:24-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,13 +10,13 @@ COPY src ./src
 RUN npm run build
 
 # ---- prod-deps: production dependencies only (better-sqlite3 builds here, where compilers are) ----
-FROM node:22-bookworm AS prod-deps
+FROM node:24-bookworm AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime: slim, non-root, compiled code and production dependencies ----
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4000 \

@@ -206,7 +206,9 @@ function machineLines(r: BenchReport): string[] {
   const s = r.settings;
   return [
     `date: ${m.date}`,
-    `machine: ${m.nproc} CPUs (${m.cpu}), memory ${m.memory}, ${m.os}, node ${m.node}, ulimit -n ${m.ulimitN}` +
+    // figures hold for one Node line: V8 and undici differ from one to the next
+    `node: ${m.node} (bench, simulator and server alike)`,
+    `machine: ${m.nproc} CPUs (${m.cpu}), memory ${m.memory}, ${m.os}, ulimit -n ${m.ulimitN}` +
       (m.othersAtStart === undefined
         ? ''
         : `; other processes used ${f(m.othersAtStart, 2)} CPUs just before the load`),

@@ -466,6 +466,7 @@ async function main(): Promise<void> {
   }
   // before the build: the code measured is the code of this moment
   const host = machine();
+  log(`node ${process.version} (${process.execPath}): bench, simulator and server`);
   const rt = prepareRuntime(settings.server, log);
   const dir = mkdtempSync(join(args.sqlite && args.sqlite !== ':memory:' ? args.sqlite : tmpdir(), 'bench-'));
   const sim = await startSimulatorProcess(rt, settings.latency[0] ?? 0);

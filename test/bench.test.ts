@@ -19,6 +19,8 @@ describe('npm run bench -- --short', () => {
     expect(run.error).toBeUndefined();
     expect(run.status, run.stderr).toBe(0);
     const out = run.stdout;
+    // figures are per Node line: the report names the one it ran on
+    expect(out).toContain(`node: ${process.version} (bench, simulator and server alike)`);
     for (const heading of ['latency', 'conc', 'target', 'runs/s', 'p50 ms', 'p99 ms', 'overhead p50 ms', 'thr ratio'])
       expect(out).toContain(heading);
     const rows = out.split('\n').filter((l) => /^(0|20) ms\s+(1|4)\s+(baseline|graphql|rest)\s/.test(l));

@@ -1,6 +1,7 @@
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+// ws's client, not the global WebSocket: Node 20 has that only behind --experimental-websocket (22+ unflagged)
 import WebSocket from 'ws';
 import { LocalEventBus } from '../../src/events/event-bus.js';
 import type { RunningServer } from '../../src/server.js';

@@ -29,7 +29,9 @@ process.once('exit', () => {
 /** `persistent`: an append-only file synced on every write, so data outlives a stop (as a production Redis should). */
 export async function startRedisServer(opts: { persistent?: boolean } = {}): Promise<RedisServer> {
   if (spawnSync(BINARY, ['--version']).error) {
-    throw new Error(`${BINARY} not found: install it (Debian/Ubuntu: apt-get install redis-server)`);
+    throw new Error(
+      `${BINARY} not found: install it (Debian/Ubuntu: apt-get install redis-server), or set ALLOW_MISSING_SYSTEM_DEPS=1 to leave the Redis suites out`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'orchestrator-redis-'));
   let child: ChildProcess | undefined;

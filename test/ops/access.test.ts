@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// ws's client, not the global WebSocket: Node 20 has that only behind --experimental-websocket (22+ unflagged)
 import WebSocket from 'ws';
 import type { RunningServer } from '../../src/server.js';
 import { graphql } from '../gql/index.js';

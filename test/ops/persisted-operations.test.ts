@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// ws's client, not the global WebSocket: Node 20 has that only behind --experimental-websocket (22+ unflagged)
 import WebSocket from 'ws';
 import type { RunningServer } from '../../src/server.js';
 import allowList from '../gql/persisted-documents.json' with { type: 'json' };
