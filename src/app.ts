@@ -11,7 +11,7 @@ import { KeyRing } from './access/key-ring.js';
 import { RateLimiter } from './access/rate-limiter.js';
 import { SubscriptionSlots } from './access/subscription-slots.js';
 import type { Config } from './config.js';
-import { type Context, createContext } from './context.js';
+import { type Context, type ContextDeps, createContext } from './context.js';
 import { sleep } from './gateway/abort.js';
 import { GRAPHIQL_TABS } from './http/graphiql-examples.js';
 import { createMaskError } from './http/mask-error.js';
@@ -161,9 +161,14 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     useSubscriptionLimits(new SubscriptionSlots(config.subscriptionLimits), metrics),
   ];
 
+  const contextDeps: ContextDeps = {
+    orchestrator,
+    runs: runtime.store,
+    progress: { runs: runtime.store, bus: runtime.bus, onStop: (fn) => orchestrator.onStop(fn) },
+  };
   app.yoga = createYoga<Record<string, unknown>, Context>({
     schema,
-    context: (initial) => createContext(orchestrator, initial),
+    context: (initial) => createContext(contextDeps, initial),
     plugins,
     // Yoga's default reflects any Origin with credentials: only the listed origins get CORS headers
     cors: origins.cors,

@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Orchestrator } from './pipeline/orchestrator.js';
+import type { ProgressSource } from './pipeline/progress.js';
 import type { RunRecord, StageEvent } from './pipeline/run.js';
 import type { ExtractionResult, SpecializationResult, StageName } from './pipeline/types.js';
+import type { RunReader } from './store/run-store.js';
 
 /**
  * Per-request state. Loaders dedupe and batch: aliases and repeated
@@ -10,9 +12,21 @@ import type { ExtractionResult, SpecializationResult, StageName } from './pipeli
  * its events in one store query. Stage calls are made once per request.
  */
 export interface Context extends YogaInitialContext {
+  /** creates runs and runs their stages */
   orchestrator: Orchestrator;
+  /** reads stored runs: queries never call a model */
+  runs: RunReader;
+  /** what subscriptions stream from */
+  progress: ProgressSource;
   loaders: Loaders;
   stageCalls: StageCalls;
+}
+
+/** What the app hands every request's context, explicitly. */
+export interface ContextDeps {
+  orchestrator: Orchestrator;
+  runs: RunReader;
+  progress: ProgressSource;
 }
 
 export interface Loaders {
@@ -20,8 +34,7 @@ export interface Loaders {
   events: DataLoader<string, StageEvent[]>;
 }
 
-export function createLoaders(orchestrator: Orchestrator): Loaders {
-  const store = orchestrator.store;
+export function createLoaders(store: RunReader): Loaders {
   return {
     run: new DataLoader((ids) => store.getMany(ids)),
     events: new DataLoader((ids) => store.eventsOfMany(ids)),
@@ -54,11 +67,11 @@ export class StageCalls {
   }
 }
 
-export function createContext(orchestrator: Orchestrator, initial: YogaInitialContext): Context {
+export function createContext(deps: ContextDeps, initial: YogaInitialContext): Context {
   return {
     ...initial,
-    orchestrator,
-    loaders: createLoaders(orchestrator),
-    stageCalls: new StageCalls(orchestrator, initial.request?.signal),
+    ...deps,
+    loaders: createLoaders(deps.runs),
+    stageCalls: new StageCalls(deps.orchestrator, initial.request?.signal),
   };
 }

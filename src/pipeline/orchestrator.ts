@@ -1,16 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, SHUTTING_DOWN_MESSAGE } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
-import { abortReason, sleep } from '../gateway/abort.js';
-import type { AttemptNotice, Gateway } from '../gateway/types.js';
+import { abortReason } from '../gateway/abort.js';
+import type { Gateway } from '../gateway/types.js';
 import type { Logger } from '../logger.js';
-import { inSpan } from '../observability/tracing.js';
-import { eventOf, type RunStore, type Transition } from '../store/run-store.js';
+import { eventOf, type RunStore } from '../store/run-store.js';
 import { StageFailure } from './failures.js';
 import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
 import type { RunRecord } from './run.js';
-import { runExtraction, runSpecialization } from './stages.js';
-import type { ExtractionResult, PipelineStage, SpecializationResult, StageName } from './types.js';
+import { StageLeases } from './stage-lease.js';
+import { StageRunner } from './stage-runner.js';
+import { type ExtractionResult, RUNNING_STAGE, type SpecializationResult, type StageName } from './types.js';
 
 export interface OrchestratorOptions {
   store: RunStore;
@@ -41,19 +41,13 @@ export interface StageOptions {
 type StageResultOf<S extends StageName> = S extends 'extraction' ? ExtractionResult : SpecializationResult;
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
-/** `held` until the stage's final write releases it; `retaken` once a renewal took it back after it lapsed */
-interface StageLease {
-  held: boolean;
-  retaken: boolean;
-}
-
-const RUNNING_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTING', specialization: 'SPECIALIZING' };
-const DONE_STAGE: Record<StageName, PipelineStage> = { extraction: 'EXTRACTED', specialization: 'COMPLETE' };
 
 /**
  * Owns runs: creation (with idempotency), lazy stages that each run at most
- * once per run, and their events. Knows nothing of GraphQL or HTTP: the
- * resolvers, the REST route and the CLI all come through here.
+ * once per run, recovery of interrupted runs, and draining. Knows nothing of
+ * GraphQL or HTTP: the resolvers, the REST route and the CLI all come through
+ * here. Single execution across processes is the lease's (stage-lease.ts);
+ * one execution of a stage is the runner's (stage-runner.ts).
  */
 export class Orchestrator {
   /** `${runId}:${stage}` -> the one promise every caller of that stage shares */
@@ -63,17 +57,51 @@ export class Orchestrator {
   private draining = false;
   /** told once when a drain begins: waits on other holders and open subscriptions end then */
   private readonly stopListeners = new Set<() => void>();
-  /** this process's name on leases */
-  readonly instanceId = randomUUID();
-  readonly leaseTtlMs: number;
+  private readonly store: RunStore;
+  private readonly bus: EventBus;
+  private readonly logger: Logger;
+  private readonly models: OrchestratorOptions['models'];
+  private readonly allowedModelIds: ReadonlySet<string>;
+  private readonly maxInputChars: number;
   private readonly now: () => Date;
   private readonly newId: () => string;
+  private readonly leases: StageLeases;
+  private readonly runner: StageRunner;
 
-  constructor(private readonly o: OrchestratorOptions) {
-    this.now = o.now ?? (() => new Date());
-    this.newId = o.newId ?? randomUUID;
-    // renewed every third of it while the call runs, so only a dead holder loses it
-    this.leaseTtlMs = o.leaseTtlMs;
+  constructor(options: OrchestratorOptions) {
+    ({
+      store: this.store,
+      bus: this.bus,
+      logger: this.logger,
+      models: this.models,
+      allowedModelIds: this.allowedModelIds,
+      maxInputChars: this.maxInputChars,
+    } = options);
+    this.now = options.now ?? (() => new Date());
+    this.newId = options.newId ?? randomUUID;
+    this.leases = new StageLeases({
+      store: this.store,
+      bus: this.bus,
+      logger: this.logger,
+      owner: randomUUID(),
+      ttlMs: options.leaseTtlMs,
+      onStop: (fn) => this.onStop(fn),
+    });
+    this.runner = new StageRunner({
+      store: this.store,
+      bus: this.bus,
+      gateway: options.gateway,
+      logger: this.logger,
+      now: this.now,
+      lifetime: this.lifetime.signal,
+      onStageEnd: options.onStageEnd,
+      onRunEnd: options.onRunEnd,
+    });
+  }
+
+  /** STAGE_LEASE_MS: also how often the app sweeps for runs whose holder died */
+  get leaseTtlMs(): number {
+    return this.leases.ttlMs;
   }
 
   /**
@@ -90,29 +118,17 @@ export class Orchestrator {
     return () => this.stopListeners.delete(fn);
   }
 
-  get store(): RunStore {
-    return this.o.store;
-  }
-
-  get bus(): EventBus {
-    return this.o.bus;
-  }
-
-  get isDraining(): boolean {
-    return this.draining;
-  }
-
   /** Creates a run, or returns the run an idempotency key already names. */
   async create(raw: unknown): Promise<RunRecord> {
     this.assertAccepting();
-    const input: OrchestrateInput = parseOrchestrateInput(raw, this.o.maxInputChars, this.o.allowedModelIds);
-    const primaryModelId = input.primaryModelId ?? this.o.models.primary;
-    const secondaryModelId = input.secondaryModelId ?? this.o.models.secondary;
+    const input: OrchestrateInput = parseOrchestrateInput(raw, this.maxInputChars, this.allowedModelIds);
+    const primaryModelId = input.primaryModelId ?? this.models.primary;
+    const secondaryModelId = input.secondaryModelId ?? this.models.secondary;
     const inputHash = createHash('sha256')
       .update(JSON.stringify([input.text, primaryModelId, secondaryModelId]))
       .digest('hex');
     const now = this.now();
-    const { run, created } = await this.o.store.create(
+    const { run, created } = await this.store.create(
       {
         id: this.newId(),
         text: input.text,
@@ -133,19 +149,19 @@ export class Orchestrator {
       }
       return run;
     }
-    this.o.bus.publish(eventOf(run.id, 1, { stage: 'RECEIVED', at: run.createdAt }));
+    this.bus.publish(eventOf(run.id, 1, { stage: 'RECEIVED', at: run.createdAt }));
     if (input.eager) this.completeInBackground(run.id);
     return run;
   }
 
   getRun(id: string): Promise<RunRecord | null> {
-    return this.o.store.get(id);
+    return this.store.get(id);
   }
 
   /** Runs both stages without waiting; failures are stored on the run. */
   completeInBackground(runId: string, retryFailed = false): void {
     this.ensureStage(runId, 'specialization', { retryFailed }).catch((err: unknown) => {
-      if (!(err instanceof AppError)) this.o.logger.error({ err, runId }, 'background run failed unexpectedly');
+      if (!(err instanceof AppError)) this.logger.error({ err, runId }, 'background run failed unexpectedly');
     });
   }
 
@@ -171,9 +187,9 @@ export class Orchestrator {
 
   /**
    * Within this process the in-flight map makes callers share one promise;
-   * across processes a lease in the store does: the holder calls the model,
-   * the others wait on the run's events for its result. If the holder dies,
-   * its lease expires and a waiter takes the stage over.
+   * across processes the stage's lease does: the holder calls the model, the
+   * others wait on the run's events for its outcome, and take the stage over
+   * if the holder dies.
    */
   private async loadOrRun(runId: string, stage: StageName, retryFailed: boolean) {
     let retry = retryFailed;
@@ -182,19 +198,13 @@ export class Orchestrator {
       if (seen.result) return seen.result;
       this.assertAccepting();
       this.assertModelAllowed(seen.run, stage);
-      // a holder whose lease lapsed may be alive, cut off by a store outage: it gets a lease's time to take it back
-      if (await this.o.store.acquireLease(runId, stage, this.instanceId, this.leaseTtlMs, this.leaseTtlMs)) {
-        // the stage's outcome is written with the lease's release, in one store operation
-        const lease: StageLease = { held: true, retaken: false };
-        try {
-          // another instance may have finished between our read and our lease
-          const fresh = await this.readStage(runId, stage, retry);
-          return fresh.result ?? (await this.runStage(fresh.run, stage, lease));
-        } finally {
-          if (lease.held) await this.o.store.releaseLease(runId, stage, this.instanceId).catch(() => {});
-        }
-      }
-      await this.waitForHolder(runId, stage);
+      const outcome = await this.leases.hold(runId, stage, async (lease) => {
+        // another instance may have finished between our read and our lease
+        const fresh = await this.readStage(runId, stage, retry);
+        return fresh.result ?? (await this.runner.run(fresh.run, stage, lease));
+      });
+      if (outcome.held) return outcome.value;
+      await this.leases.waitForHolder(runId, stage);
       // the holder's outcome answers this request: its failure is not retried again here
       retry = false;
     }
@@ -202,157 +212,11 @@ export class Orchestrator {
 
   /** The run and the stage's stored result; throws the stored failure unless it may be retried. */
   private async readStage(runId: string, stage: StageName, retryFailed: boolean) {
-    const run = await this.o.store.get(runId);
+    const run = await this.store.get(runId);
     if (!run) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
     const failedHere = run.error?.stage === RUNNING_STAGE[stage] ? run.error : null;
     if (!run[stage] && failedHere && !(retryFailed && failedHere.retryable)) throw StageFailure.fromStored(failedHere);
     return { run, result: run[stage] ?? undefined };
-  }
-
-  /** Waits, on the run's events (not a tight poll), until another holder's stage ends or its lease may have expired. */
-  private async waitForHolder(runId: string, stage: StageName): Promise<void> {
-    const events = this.o.bus.subscribe({ runId });
-    const off = this.onStop(() => events.close());
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const expired = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.leaseTtlMs / 3);
-      });
-      const ended = (async () => {
-        for await (const e of events) if (e.stage === DONE_STAGE[stage] || e.stage === 'FAILED') return;
-      })();
-      await Promise.race([ended, expired]);
-    } finally {
-      clearTimeout(timer);
-      off();
-      events.close();
-    }
-  }
-
-  private runStage(
-    run: RunRecord,
-    stage: StageName,
-    lease: StageLease,
-  ): Promise<ExtractionResult | SpecializationResult> {
-    return inSpan(`pipeline.${stage}`, { 'run.id': run.id, 'pipeline.stage': stage }, () =>
-      this.callStage(run, stage, lease),
-    );
-  }
-
-  private async callStage(
-    run: RunRecord,
-    stage: StageName,
-    lease: StageLease,
-  ): Promise<ExtractionResult | SpecializationResult> {
-    const release = { stage, owner: this.instanceId };
-    const events = new TransitionWriter(this.o.store, this.o.bus, run.id, this.o.logger);
-    const runningStage = RUNNING_STAGE[stage];
-    const started = performance.now();
-    let renewing: Promise<void> | undefined;
-    const renewal = setInterval(() => {
-      // one at a time: a store that is slow to answer does not pile renewals up
-      renewing ??= this.keepLease(run.id, stage, lease)
-        .catch((err: unknown) => this.o.logger.warn({ err, runId: run.id, stage }, 'could not renew a stage lease'))
-        .finally(() => {
-          renewing = undefined;
-        });
-    }, this.leaseTtlMs / 3);
-    renewal.unref();
-    const onAttempt = (n: AttemptNotice) =>
-      events.write({
-        stage: runningStage,
-        at: this.now().toISOString(),
-        attempt: n.attempt,
-        message: n.reason ?? null,
-        running: stage,
-        clearError: n.attempt === 1,
-      });
-    const common = {
-      signal: this.lifetime.signal,
-      onAttempt,
-      logContext: { runId: run.id, stage },
-    };
-    try {
-      let result: ExtractionResult | SpecializationResult;
-      if (stage === 'extraction') {
-        result = await runExtraction(this.o.gateway, run.text, { ...common, modelId: run.primaryModelId });
-      } else {
-        if (!run.extraction) throw new Error('specialization started without an extraction');
-        result = await runSpecialization(this.o.gateway, run.extraction.entities, {
-          ...common,
-          modelId: run.secondaryModelId,
-        });
-      }
-      await events.write(
-        {
-          stage: DONE_STAGE[stage],
-          at: this.now().toISOString(),
-          [stage]: result,
-          running: null,
-          release,
-        },
-        true,
-      );
-      lease.held = false;
-      this.o.onStageEnd?.(stage, 'ok', (performance.now() - started) / 1000);
-      if (stage === 'specialization') this.o.onRunEnd?.('COMPLETE');
-      return result;
-    } catch (err) {
-      const failure = this.failureOf(err, run.id, stage).atStage(runningStage);
-      await events.write(
-        {
-          stage: 'FAILED',
-          at: this.now().toISOString(),
-          error: failure.toPipelineError(),
-          running: null,
-          release,
-        },
-        true,
-      );
-      lease.held = false;
-      this.o.onStageEnd?.(stage, 'failed', (performance.now() - started) / 1000);
-      this.o.onRunEnd?.('FAILED');
-      throw failure;
-    } finally {
-      clearInterval(renewal);
-      await renewing;
-      // a lease taken back by a renewal that crossed the final write (which released it) is let go here
-      if (lease.retaken && !lease.held) await this.o.store.releaseLease(run.id, stage, this.instanceId).catch(() => {});
-    }
-  }
-
-  /**
-   * Renews the lease of a stage this process runs. A lease that lapsed while the
-   * store was away is taken straight back: the others give a lapsed holder a
-   * lease's time to do so before they take the stage over or sweep it (LAPSED
-   * LEASES in src/store/run-store.ts).
-   */
-  private async keepLease(runId: string, stage: StageName, lease: StageLease): Promise<void> {
-    const { store, logger } = this.o;
-    if (await store.renewLease(runId, stage, this.instanceId, this.leaseTtlMs)) return;
-    // released by the stage's final write meanwhile: nothing to keep
-    if (!lease.held) return;
-    if (await store.acquireLease(runId, stage, this.instanceId, this.leaseTtlMs)) {
-      lease.retaken = true;
-      logger.info({ runId, stage }, 'took back the lease of a running stage after it lapsed (the store was away)');
-    } else {
-      logger.warn({ runId, stage }, 'lost the lease of a running stage to another instance');
-    }
-  }
-
-  private failureOf(err: unknown, runId: string, stage: StageName): StageFailure {
-    if (this.lifetime.signal.aborted) {
-      return new StageFailure('RUN_INTERRUPTED', 'The server shut down while this stage ran; resumeRun finishes it.', {
-        retryable: true,
-        cause: err,
-      });
-    }
-    if (err instanceof AppError) return StageFailure.of(err);
-    this.o.logger.error({ err, runId, stage }, 'stage failed unexpectedly');
-    return new StageFailure('INTERNAL_SERVER_ERROR', 'The stage failed on an unexpected server error.', {
-      retryable: true,
-      cause: err,
-    });
   }
 
   /**
@@ -362,7 +226,7 @@ export class Orchestrator {
    * periodically, since a holder on another instance may die at any time.
    */
   async recoverInterrupted(): Promise<number> {
-    const events = await this.o.store.markInterrupted(
+    const events = await this.store.markInterrupted(
       this.now().toISOString(),
       (stage) => ({
         code: 'RUN_INTERRUPTED',
@@ -373,8 +237,8 @@ export class Orchestrator {
       // not a holder that a store outage merely kept from renewing: it takes its lease back within this
       this.leaseTtlMs,
     );
-    for (const event of events) this.o.bus.publish(event);
-    if (events.length > 0) this.o.logger.warn({ runs: events.length }, 'marked interrupted runs as resumable');
+    for (const event of events) this.bus.publish(event);
+    if (events.length > 0) this.logger.warn({ runs: events.length }, 'marked interrupted runs as resumable');
     return events.length;
   }
 
@@ -404,7 +268,7 @@ export class Orchestrator {
    */
   private assertModelAllowed(run: RunRecord, stage: StageName): void {
     const model = stage === 'extraction' ? run.primaryModelId : run.secondaryModelId;
-    if (!this.o.allowedModelIds.has(model)) {
+    if (!this.allowedModelIds.has(model)) {
       throw new AppError(
         'BAD_USER_INPUT',
         `This run names the model "${model}", which this server no longer allows (ALLOWED_MODEL_IDS).`,
@@ -417,58 +281,3 @@ export class Orchestrator {
     if (this.draining) throw new AppError('SHUTTING_DOWN', SHUTTING_DOWN_MESSAGE, { retryable: true });
   }
 }
-
-/**
- * Writes a stage's transitions one after another (attempt notices arrive
- * synchronously from the gateway) and publishes each once it is stored.
- */
-class TransitionWriter {
-  private chain: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private readonly store: RunStore,
-    private readonly bus: EventBus,
-    private readonly runId: string,
-    private readonly logger: Logger,
-  ) {}
-
-  /**
-   * `final` writes (a stage's result or failure) are retried while the store is
-   * unreachable, for up to FINAL_WRITE_PATIENCE_MS: a paid answer is worth
-   * waiting for the store to come back rather than being paid for again.
-   */
-  write(t: Transition, final = false): Promise<void> {
-    const next = this.chain
-      .catch(() => {})
-      .then(async () => {
-        const { event } = await (final ? this.persistently(t) : this.store.transition(this.runId, t));
-        this.bus.publish(event);
-      });
-    this.chain = next;
-    next.catch((err: unknown) =>
-      this.logger.error({ err, runId: this.runId, stage: t.stage }, 'could not store event'),
-    );
-    return next;
-  }
-
-  private async persistently(write: Transition) {
-    // a resend after a timeout must not append the event twice: the store skips a key it already applied
-    const t = { ...write, key: randomUUID() };
-    const giveUpAt = Date.now() + FINAL_WRITE_PATIENCE_MS;
-    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-      try {
-        return await this.store.transition(this.runId, t);
-      } catch (err) {
-        const unavailable = err instanceof AppError && err.code === 'STORE_UNAVAILABLE';
-        if (!unavailable || Date.now() + wait > giveUpAt) throw err;
-        this.logger.warn(
-          { runId: this.runId, stage: t.stage, waitMs: wait },
-          'store unavailable: retrying the write of a stage outcome',
-        );
-        await sleep(wait);
-      }
-    }
-  }
-}
-
-const FINAL_WRITE_PATIENCE_MS = 30_000;

@@ -1,7 +1,16 @@
 import { AppError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { EventQueue } from '../events/event-queue.js';
-import type { Orchestrator } from './orchestrator.js';
+import type { RunStore } from '../store/run-store.js';
 import { type StageEvent, TERMINAL_STAGES } from './run.js';
+
+/** What progress streams read: stored history, live events, and the start of a drain. */
+export interface ProgressSource {
+  runs: Pick<RunStore, 'get' | 'events'>;
+  bus: EventBus;
+  /** calls `fn` when a drain begins; returns the way to unregister */
+  onStop(fn: () => void): () => void;
+}
 
 /** How often a quiet live stream re-reads the store, in case a live event was lost (a pub/sub outage). */
 const RESYNC_MS = 5_000;
@@ -16,8 +25,8 @@ const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
  * event, so a lost live message delays an event but never drops it. Ends
  * after COMPLETE or FAILED; on a drain, with a final SHUTTING_DOWN error.
  */
-export function pipelineProgress(orchestrator: Orchestrator, runId: string): AsyncIterableIterator<StageEvent> {
-  return new ProgressStream(orchestrator, runId);
+export function pipelineProgress(source: ProgressSource, runId: string): AsyncIterableIterator<StageEvent> {
+  return new ProgressStream(source, runId);
 }
 
 /**
@@ -45,11 +54,11 @@ class ProgressStream implements AsyncIterableIterator<StageEvent> {
   private interrupt: (() => void) | undefined;
 
   constructor(
-    private readonly orchestrator: Orchestrator,
+    private readonly source: ProgressSource,
     private readonly runId: string,
   ) {
-    this.live = orchestrator.bus.subscribe({ runId });
-    this.offStop = orchestrator.onStop(() => this.live.fail(shuttingDown()));
+    this.live = source.bus.subscribe({ runId });
+    this.offStop = source.onStop(() => this.live.fail(shuttingDown()));
   }
 
   async next(): Promise<IteratorResult<StageEvent>> {
@@ -90,7 +99,7 @@ class ProgressStream implements AsyncIterableIterator<StageEvent> {
   }
 
   private async replay(): Promise<void> {
-    const { store } = this.orchestrator;
+    const store = this.source.runs;
     const run = await store.get(this.runId);
     if (!run) throw new AppError('RUN_NOT_FOUND', `No run has the id ${this.runId}.`);
     this.take(await store.events(this.runId));
@@ -117,7 +126,7 @@ class ProgressStream implements AsyncIterableIterator<StageEvent> {
   }
 
   private async catchUp(): Promise<void> {
-    this.take(await this.orchestrator.store.events(this.runId, this.seen).catch(() => []));
+    this.take(await this.source.runs.events(this.runId, this.seen).catch(() => []));
   }
 
   /** queues the events not seen yet, in order, and notes whether the run has ended */
@@ -158,9 +167,9 @@ function shuttingDown(): AppError {
  * SHUTTING_DOWN error. The bus's queue is the stream itself, so `return()`
  * releases the listener at once.
  */
-export function allEvents(orchestrator: Orchestrator): AsyncIterableIterator<StageEvent> {
-  const live = orchestrator.bus.subscribe('all');
-  const offStop = orchestrator.onStop(() => live.fail(shuttingDown()));
+export function allEvents(source: Omit<ProgressSource, 'runs'>): AsyncIterableIterator<StageEvent> {
+  const live = source.bus.subscribe('all');
+  const offStop = source.onStop(() => live.fail(shuttingDown()));
   return {
     next: () => live.next(),
     return: () => {

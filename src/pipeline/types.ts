@@ -9,6 +9,16 @@ export type PipelineStage = (typeof PIPELINE_STAGES)[number];
 /** The two paid steps of a run. */
 export type StageName = 'extraction' | 'specialization';
 
+/** The stage a run is at while a step runs, and once it is done. */
+export const RUNNING_STAGE: Readonly<Record<StageName, PipelineStage>> = {
+  extraction: 'EXTRACTING',
+  specialization: 'SPECIALIZING',
+};
+export const DONE_STAGE: Readonly<Record<StageName, PipelineStage>> = {
+  extraction: 'EXTRACTED',
+  specialization: 'COMPLETE',
+};
+
 export interface StageMetrics {
   model: string;
   usage: TokenUsage;

@@ -54,7 +54,7 @@ OrchestrationRunRef.implement({
       resolve: async (v, _, ctx, info) => {
         if (!v.work) return ctx.loaders.events.load(v.record.id);
         await v.work.settled(v.work.plan.isDeferred(info));
-        return ctx.orchestrator.store.events(v.record.id);
+        return ctx.runs.events(v.record.id);
       },
     }),
     usage: t.field({
@@ -81,5 +81,5 @@ function stageResult<S extends StageName>(view: RunView, stage: S) {
 async function current(view: RunView, ctx: Context, info: GraphQLResolveInfo): Promise<RunRecord> {
   if (!view.work) return view.record;
   await view.work.settled(view.work.plan.isDeferred(info));
-  return (await ctx.orchestrator.getRun(view.record.id)) ?? view.record;
+  return (await ctx.runs.get(view.record.id)) ?? view.record;
 }

@@ -32,7 +32,7 @@ builder.queryType({
         const first = args.first ?? 20;
         if (first < 1 || first > MAX_PAGE)
           throw new AppError('BAD_USER_INPUT', `first must be between 1 and ${MAX_PAGE}`);
-        const page = await ctx.orchestrator.store.list({
+        const page = await ctx.runs.list({
           first,
           after: args.after ?? undefined,
           stage: args.stage ?? undefined,

@@ -77,6 +77,9 @@ export interface RunStore {
  * others) is indistinguishable from a dead one; that is what a lease is for.
  */
 
+/** What readers of runs (queries, loaders, progress) may do with the store: read, nothing else. */
+export type RunReader = Pick<RunStore, 'get' | 'getMany' | 'list' | 'events' | 'eventsOfMany'>;
+
 /** A run's input, as `create` takes it; the rest of a RunRecord starts empty. */
 export type NewRun = Pick<
   RunRecord,
