@@ -50,11 +50,11 @@ export function detectIntent(text: string): Intent {
   return 'unknown';
 }
 
-const WEEKDAY = '(?:mon|tues|wednes|thurs|fri|satur|sun)day';
-const MONTH =
+export const WEEKDAY = '(?:mon|tues|wednes|thurs|fri|satur|sun)day';
+export const MONTH =
   '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
-const DAY = String.raw`(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?`;
-const YEAR = String.raw`(?:,?\s+\d{4})?`;
+export const DAY = String.raw`(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?`;
+export const YEAR = String.raw`(?:,?\s+\d{4})?`;
 // One alternation so that the leftmost date wins; longer forms are listed first.
 const DATE = new RegExp(
   [
@@ -72,7 +72,8 @@ const DATE = new RegExp(
 const TIME =
   /\b(?:(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?(?:am|pm|a\.m\.|p\.m\.))?|(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)|noon|midnight)(?![\w])/i;
 // Starts only at the beginning of a run and is bounded, so long words stay linear.
-const EMAIL = /(?<![\w.%+-])[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w])/;
+export const EMAIL =
+  /(?<![\w.%+-])[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w])/;
 // Only after a keyword, so a flight number or a seat is never taken for one.
 const BOOKING_REF =
   /\b(?:booking|reservation|reference|ref|confirmation|pnr|locator)\b(?:[\s:#-]+(?:reference|ref|code|number|num|no|is|was)\b\.?)*[\s:#-]+([A-Za-z0-9]{6})\b/gi;
@@ -87,7 +88,7 @@ const CURRENCY_WORD: Readonly<Record<string, string>> = {
   pounds: 'GBP',
 };
 const CODES = 'USD|EUR|GBP|CAD|AUD|JPY|CHF|NZD|SEK|NOK|DKK|INR|MXN|SGD';
-const NUMBER = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?`;
+export const NUMBER = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?`;
 const AMOUNT_SYMBOL = new RegExp(String.raw`([$€£¥])\s?(${NUMBER})(?![\d])`);
 const AMOUNT_AFTER = new RegExp(String.raw`\b(${NUMBER})\s?(${CODES}|dollars?|bucks|euros?|pounds?)\b`, 'i');
 const AMOUNT_BEFORE = new RegExp(String.raw`\b(${CODES})\s?(${NUMBER})(?![\d])`, 'i');
@@ -100,7 +101,7 @@ const NOT_AIRLINES = new Set(
   'AM AN AS AT BE BY DO GO HE IF IN IS IT ME MY NO OF OK ON OR PM SO TO UP US WE'.split(' '),
 );
 // Bounded, so a long run of digits and blanks cannot make it backtrack for long.
-const PHONE = /(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d[\d\s.-]{4,18}\d(?![\w])/;
+export const PHONE = /(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d[\d\s.-]{4,18}\d(?![\w])/;
 const SEAT_AFTER_WORD = /\bseats?\b[^.!?\d]{0,24}?\b(\d{1,3}[A-Za-z])\b/i;
 const SEAT_ALONE = /\b([1-9]\d?[A-K])\b/;
 const ADDRESS =
@@ -141,15 +142,15 @@ export function extractEntities(text: string): Entities {
   return found;
 }
 
-interface Work {
+export interface Work {
   text: string;
 }
 
-function blank(work: Work, index: number, length: number): void {
+export function blank(work: Work, index: number, length: number): void {
   work.text = work.text.slice(0, index) + ' '.repeat(length) + work.text.slice(index + length);
 }
 
-function take(work: Work, pattern: RegExp): string | undefined {
+export function take(work: Work, pattern: RegExp): string | undefined {
   const m = pattern.exec(work.text);
   if (!m) return undefined;
   blank(work, m.index, m[0].length);
@@ -168,7 +169,7 @@ function takeBookingReference(work: Work): string | undefined {
   return undefined;
 }
 
-function takeAmount(work: Work): { amount: number; currency: string } | undefined {
+export function takeAmount(work: Work): { amount: number; currency: string } | undefined {
   const symbol = AMOUNT_SYMBOL.exec(work.text);
   if (symbol) {
     blank(work, symbol.index, symbol[0].length);

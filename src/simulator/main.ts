@@ -6,6 +6,9 @@ import { DEFAULT_MODELS, startSimulator } from './server.js';
 const USAGE = `Usage: npm run simulator -- [options]
 
 A simulated Genesys Cloud LLM Gateway on HTTP, for tests and demos. Not the real service.
+Its models are deterministic stand-ins, not language models: sim-extractor fills the
+entity schema it is sent from the customer's words, sim-specialist validates by stated
+rules. They answer the shipped pipelines (pipelines/*.yaml: travel, banking, telecom).
 
 Options:
   --port <n>             port to listen on (default 4010; 0 picks a free one)

@@ -70,7 +70,7 @@ export async function handleModelCall(
     ex.send(400, errorBody(dialect, 400, checked.message));
     return;
   }
-  const { modelId, messages } = checked.request;
+  const { modelId, messages, responseSchema } = checked.request;
   const kind = Object.hasOwn(state.models, modelId) ? state.models[modelId] : undefined;
   if (kind === undefined) {
     const message = dialect === 'genesys' ? 'model not found' : `The model \`${modelId}\` does not exist`;
@@ -79,7 +79,7 @@ export async function handleModelCall(
   }
 
   const fault = state.faults.take('model', modelId);
-  const call: Call = { state, dialect, ex, modelId, kind, messages };
+  const call: Call = { state, dialect, ex, modelId, kind, messages, responseSchema };
   if (fault === undefined) answer(call, NORMAL);
   else applyFault(call, fault);
 }
@@ -91,6 +91,7 @@ interface Call {
   modelId: string;
   kind: ModelKind;
   messages: SimMessage[];
+  responseSchema?: Record<string, unknown>;
 }
 
 function applyFault(call: Call, fault: Fault): void {
@@ -126,8 +127,8 @@ function answer(call: Call, how: Reply): void {
 }
 
 function sendAnswer(call: Call, how: Reply): void {
-  const { state, dialect, ex, modelId, kind, messages } = call;
-  const content = 'content' in how ? how.content : answerAs(kind, messages, how.style);
+  const { state, dialect, ex, modelId, kind, messages, responseSchema } = call;
+  const content = 'content' in how ? how.content : answerAs(kind, messages, how.style, responseSchema);
   let promptChars = 0;
   for (const m of messages) promptChars += m.content.length;
   const promptTokens = Math.ceil(promptChars / 4);

@@ -1,10 +1,21 @@
 import { extractEntities } from './extract.js';
+import { pipelineVerdict } from './pipeline-specialist.js';
+import { schemaInMessages, specialistRequest } from './prompt-format.js';
+import { extractWithSchema } from './schema-extract.js';
 import { validateRequest } from './specialist.js';
 
 /**
  * The simulated models as functions of the chat messages: what the assistant
  * would say, well-formed or in one of the broken ways real models answer.
  * Pure, no I/O.
+ *
+ * They answer every shipped pipeline (pipelines/*.yaml): the extractor reads
+ * the entity schema it is sent (in the system message, or a json_schema
+ * response format) and fills it from the customer's words; the specialist
+ * reads the entities and the rules already passed. Requests without those
+ * (older clients, the tutorial's prompts) get the travel answers as before.
+ * Deterministic stand-ins, not language models: prompt-format.ts says what
+ * they read, vocabulary.ts what words they know.
  */
 
 export { extractEntities } from './extract.js';
@@ -21,16 +32,28 @@ export interface SimMessage {
 // No braces or brackets, so no lenient parser can dig an object out of it.
 const MALFORMED = 'The customer seems to want help with their trip (simulated malformed output, not JSON)';
 
-export function answerAs(kind: ModelKind, messages: readonly SimMessage[], style: AnswerStyle = 'normal'): string {
+/**
+ * `responseSchema` is the schema of a json_schema response format, if the
+ * request had one; else the system message's schema, if any, is used.
+ */
+export function answerAs(
+  kind: ModelKind,
+  messages: readonly SimMessage[],
+  style: AnswerStyle = 'normal',
+  responseSchema?: Record<string, unknown>,
+): string {
   if (style === 'malformed') return MALFORMED;
   // Later user messages may be a repair request; the customer's text is the first one.
   const input = messages.find((m) => m.role === 'user')?.content ?? '';
   if (kind === 'extractor') {
-    const entities = extractEntities(input);
+    const schema = responseSchema ?? schemaInMessages(messages);
+    const entities = schema ? extractWithSchema(input, schema) : extractEntities(input);
     return style === 'wrong-shape' ? JSON.stringify(Object.values(entities)) : dress(JSON.stringify(entities), style);
   }
   if (style === 'wrong-shape') return '{"valid":"yes"}';
-  return dress(JSON.stringify(validateRequest(entitiesIn(input))), style);
+  const request = specialistRequest(input);
+  const verdict = request ? pipelineVerdict(request.entities, request.passed) : validateRequest(entitiesIn(input));
+  return dress(JSON.stringify(verdict), style);
 }
 
 function dress(json: string, style: AnswerStyle): string {

@@ -13,9 +13,10 @@ import { TokenStore } from './tokens.js';
 /**
  * A Genesys Cloud LLM Gateway look-alike on loopback HTTP, for tests, demos
  * and `npm start` without credentials. It checks what it receives as the real
- * service would, answers deterministically, says it is simulated (the
- * `x-simulator` header, "sim-" ids, "Simulated rule:" reasons), and misbehaves
- * on request through `fault()` or `POST /__sim/faults`.
+ * service would, answers deterministically (every shipped pipeline: the
+ * extractor reads the entity schema it is sent, see models.ts), says it is
+ * simulated (the `x-simulator` header, "sim-" ids, "Simulated rule:" reasons),
+ * and misbehaves on request through `fault()` or `POST /__sim/faults`.
  */
 
 export type { Fault, FaultTarget } from './faults.js';
