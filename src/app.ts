@@ -164,6 +164,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
   const contextDeps: ContextDeps = {
     orchestrator,
     runs: runtime.store,
+    pipelines: runtime.pipelines,
     progress: { runs: runtime.store, bus: runtime.bus, onStop: (fn) => orchestrator.onStop(fn) },
   };
   app.yoga = createYoga<Record<string, unknown>, Context>({

@@ -11,11 +11,12 @@ Exit status 0 on success, 1 on failure. Text may also come on standard input
 when none is given as an argument.
 
 Options:
+  --pipeline NAME         the pipeline to run (PIPELINES_DIR; default DEFAULT_PIPELINE, travel)
   --idempotency-key KEY   same key and same text within 24 h: the same run, no new model calls
   --verbose               log each gateway attempt (JSON lines on stderr)
   -h, --help              this text
 
-Configuration is read from the environment (see README.md):
+Configuration is read from the environment (docs/configuration.md):
   no GENESYS_CLIENT_ID      the built-in simulator, no credentials needed
   GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_ENV, PRIMARY_MODEL_ID, SECONDARY_MODEL_ID
                             a Genesys Cloud org
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       verbose: { type: 'boolean' },
       'idempotency-key': { type: 'string' },
+      pipeline: { type: 'string' },
     },
   });
   if (values.help) {
@@ -54,6 +56,7 @@ async function main(): Promise<number> {
     const outcome = await orchestrateUnified(runtime.orchestrator, {
       text,
       idempotencyKey: values['idempotency-key'],
+      pipeline: values.pipeline,
     });
     process.stdout.write(`${JSON.stringify(outcome.body, null, 2)}\n`);
     return outcome.body.status === 'success' ? 0 : 1;

@@ -79,7 +79,27 @@ export interface Config {
   otlpEndpoint?: string;
   /** subscriptions held at once: by one WebSocket, and by one API key (or client address) over every transport */
   subscriptionLimits: { perConnection: number; perKey: number };
+  pipelines: PipelinesConfig;
 }
+
+/** Where pipeline definitions come from, and what `${VAR}` in their model ids may read. */
+export interface PipelinesConfig {
+  /** PIPELINES_DIR: one `<name>.yaml` per pipeline */
+  dir: string;
+  /** DEFAULT_PIPELINE: serves requests that name none */
+  defaultName: string;
+  /** MAX_ENTITY_CHARS: longest string value an extraction may pass to the domain model */
+  maxEntityChars: number;
+  /**
+   * The variables `${VAR}` may name: the environment without its secrets, so a
+   * model id can never carry a key into a log, a metric or a request.
+   * Not enumerable: printing the config never prints the environment.
+   */
+  readonly vars: Readonly<Record<string, string | undefined>>;
+}
+
+/** Variables a model id may not be read from: credentials and anything named like one. */
+const SECRET_VARIABLE = /SECRET|PASSWORD|TOKEN|(^|_)KEYS?($|_)|^REDIS_URL$/i;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -160,6 +180,15 @@ const envSchema = z.object({
   BREAKER_FAILURE_THRESHOLD: int(1, 1000, 5),
   BREAKER_COOLDOWN_MS: int(100, 3_600_000, 30_000),
   STAGE_LEASE_MS: int(300, 600_000, 15_000),
+  PIPELINES_DIR: z.preprocess(blankToUndefined, z.string().default('./pipelines')),
+  DEFAULT_PIPELINE: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a pipeline name such as travel')
+      .default('travel'),
+  ),
+  MAX_ENTITY_CHARS: int(1, 100_000, 500),
   PERSISTED_OPERATIONS_FILE: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
   CORS_ORIGINS: optionalString,
@@ -316,6 +345,7 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     stageLeaseMs: e.STAGE_LEASE_MS,
     persistedOperations: e.PERSISTED_OPERATIONS_FILE ? readPersistedOperations(e.PERSISTED_OPERATIONS_FILE) : undefined,
     subscriptionLimits: { perConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION, perKey: e.MAX_SUBSCRIPTIONS_PER_KEY },
+    pipelines: pipelinesConfig(env, e),
   };
 }
 
@@ -378,6 +408,20 @@ function parseGateway(e: z.infer<typeof envSchema>): { gateway: GatewayConfig; m
     case 'simulated':
       return { gateway: { mode, ...limits }, models };
   }
+}
+
+/** The variables `${VAR}` in a pipeline's model ids may read: the environment less its secrets. */
+export function pipelineVariables(env: Env): Readonly<Record<string, string | undefined>> {
+  const vars: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) if (!SECRET_VARIABLE.test(name)) vars[name] = value;
+  return Object.freeze(vars);
+}
+
+function pipelinesConfig(env: Env, e: z.infer<typeof envSchema>): PipelinesConfig {
+  const vars = pipelineVariables(env);
+  const config = { dir: e.PIPELINES_DIR, defaultName: e.DEFAULT_PIPELINE, maxEntityChars: e.MAX_ENTITY_CHARS };
+  Object.defineProperty(config, 'vars', { value: vars, enumerable: false });
+  return config as PipelinesConfig;
 }
 
 export function sha256Hex(value: string): string {

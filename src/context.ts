@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { YogaInitialContext } from 'graphql-yoga';
+import type { PipelineCatalog } from './pipeline/catalog.js';
 import type { Orchestrator } from './pipeline/orchestrator.js';
 import type { ProgressSource } from './pipeline/progress.js';
 import type { RunRecord, StageEvent } from './pipeline/run.js';
@@ -18,6 +19,8 @@ export interface Context extends YogaInitialContext {
   runs: RunReader;
   /** what subscriptions stream from */
   progress: ProgressSource;
+  /** the pipelines served */
+  pipelines: Pick<PipelineCatalog, 'list'>;
   loaders: Loaders;
   stageCalls: StageCalls;
 }
@@ -27,6 +30,7 @@ export interface ContextDeps {
   orchestrator: Orchestrator;
   runs: RunReader;
   progress: ProgressSource;
+  pipelines: Pick<PipelineCatalog, 'list'>;
 }
 
 export interface Loaders {

@@ -15,7 +15,9 @@ import type { TokenProvider } from './gateway/token-provider.js';
 import type { Gateway } from './gateway/types.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './observability/metrics.js';
+import { PipelineCatalog } from './pipeline/catalog.js';
 import { Orchestrator } from './pipeline/orchestrator.js';
+import { DEFAULT_ENTITY_BOUNDS } from './pipeline/stages.js';
 import type { StageName } from './pipeline/types.js';
 import { type Simulator, startSimulator } from './simulator/server.js';
 import { RedisRunStore } from './store/redis-store.js';
@@ -43,6 +45,8 @@ export interface Runtime {
   config: Config;
   logger: Logger;
   orchestrator: Orchestrator;
+  /** the pipelines served; `reload()` on SIGHUP */
+  pipelines: PipelineCatalog;
   store: RunStore;
   bus: EventBus;
   gateway: Gateway;
@@ -103,15 +107,20 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     const where = redisUrl ? { redis: new URL(redisUrl).host } : { sqlite: config.sqlitePath };
     logger.info({ store: redisUrl ? 'redis' : 'sqlite', ...where }, 'run store');
   }
+  const pipelines = await loadPipelines(config, store, logger).catch(async (err: unknown) => {
+    // nothing is left running behind a failed start
+    await Promise.allSettled([bus.close(), store.close(), built.gateway.close(), simulator?.close()]);
+    throw err;
+  });
   const orchestrator = new Orchestrator({
     store,
     bus,
     gateway: built.gateway,
     logger,
-    models: config.models,
-    // pipelines, once they exist, add their models and fallbacks to this set
-    allowedModelIds: new Set(config.allowedModelIds),
+    pipelines,
+    allowedModelIds: () => pipelines.allowedModelIds(),
     maxInputChars: config.maxInputChars,
+    entityBounds: { ...DEFAULT_ENTITY_BOUNDS, maxChars: config.pipelines.maxEntityChars },
     now: deps.now,
     leaseTtlMs: deps.leaseTtlMs ?? config.stageLeaseMs,
     onStageEnd: (stage, outcome, seconds) => {
@@ -127,6 +136,7 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
     config,
     logger,
     orchestrator,
+    pipelines,
     store,
     bus,
     gateway: built.gateway,
@@ -155,6 +165,25 @@ function simulatorGateway(limits: GatewayLimits, url: string): GenesysGatewayCon
     clientId: 'sim-client',
     clientSecret: 'sim-secret',
   };
+}
+
+/** PIPELINES_DIR, checked whole: a problem stops start-up with one line per problem, naming file and pointer. */
+async function loadPipelines(config: Config, store: RunStore, logger: Logger): Promise<PipelineCatalog> {
+  const { dir, defaultName, vars } = config.pipelines;
+  // ALLOWED_MODEL_IDS (with the configured models) and every model a pipeline names may be called
+  const catalog = await PipelineCatalog.load({
+    dir,
+    defaultName,
+    vars,
+    store,
+    logger,
+    allowedModelIds: config.allowedModelIds,
+  });
+  logger.info(
+    { dir, pipelines: catalog.list().map((p) => `${p.name}@${p.version}`), default: catalog.defaultName },
+    'pipelines loaded',
+  );
+  return catalog;
 }
 
 /** Opens the embedded store; a path it cannot use stops start-up with a line naming SQLITE_PATH. */

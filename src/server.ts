@@ -104,11 +104,36 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void reloadPipelines(app));
+}
+
+/**
+ * SIGHUP: PIPELINES_DIR again, checked whole. A directory with a problem is
+ * refused (a log line per problem, naming file and pointer) and the previous
+ * definitions keep serving; /ready stays 200 either way.
+ */
+export async function reloadPipelines(app: App): Promise<boolean> {
+  const { logger, pipelines } = app.runtime;
+  try {
+    const outcome = await pipelines.reload();
+    if (outcome.ok) {
+      logger.info({ pipelines: outcome.pipelines.map((p) => `${p.name}@${p.version}`) }, 'pipelines reloaded');
+      return true;
+    }
+    for (const problem of outcome.error.message.split('\n')) {
+      logger.error({ problem }, 'pipelines reload refused: the previous definitions keep serving');
+    }
+  } catch (err) {
+    logger.error({ err }, 'pipelines reload failed: the previous definitions keep serving');
+  }
+  return false;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((err: unknown) => {
-    process.stderr.write(`start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    // a pipelines directory with problems: one line each, naming the file and the JSON pointer
+    const lines = (err instanceof Error ? err.message : String(err)).split('\n');
+    for (const line of lines) process.stderr.write(`start-up failed: ${line}\n`);
     process.exit(1);
   });
 }

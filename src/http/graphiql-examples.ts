@@ -3,15 +3,24 @@ export const GRAPHIQL_TABS = [
   {
     query: `# Runs the extraction, sends it at once, then the specialization when it is ready.
 # Only the stages you select are paid for.
+# pipeline names one of Query.pipelines (travel, banking, telecom); absent: the default.
 mutation Orchestrate {
-  orchestrate(input: { text: "I need to change my flight to next Tuesday and update my seat to 14A" }) {
+  orchestrate(input: { text: "I need to change my flight to next Tuesday and update my seat to 14A", pipeline: "travel" }) {
     id
     stage
+    pipeline { name version }
     extraction { entities model latencyMs usage { totalTokens } }
     ... @defer {
-      specialization { isValid reason nextSteps model latencyMs }
+      specialization { isValid reason nextSteps decidedBy rule model latencyMs }
     }
   }
+}
+`,
+  },
+  {
+    query: `# The pipelines served: their entity schema, rules and models.
+query Pipelines {
+  pipelines { name version description ruleIds extractionModel specializationModel entitySchema }
 }
 `,
   },

@@ -28,11 +28,14 @@ export function useRestOrchestrate(orchestrator: Orchestrator, logger: Logger): 
       } catch {
         return endResponse(refusal(url, 'BAD_USER_INPUT', 'The request body is not valid JSON.'));
       }
-      const { text, idempotencyKey, primaryModelId, secondaryModelId } = (input ?? {}) as Record<string, unknown>;
+      const { text, idempotencyKey, primaryModelId, secondaryModelId, pipeline } = (input ?? {}) as Record<
+        string,
+        unknown
+      >;
       try {
         const outcome = await orchestrateUnified(
           orchestrator,
-          { text, idempotencyKey, primaryModelId, secondaryModelId },
+          { text, idempotencyKey, primaryModelId, secondaryModelId, pipeline },
           request.signal,
         );
         return endResponse(jsonResponse(outcome.httpStatus, outcome.body));

@@ -8,6 +8,8 @@ export interface OrchestrateInput {
   primaryModelId?: string | null;
   secondaryModelId?: string | null;
   eager?: boolean | null;
+  /** a pipeline's name; the default pipeline when absent */
+  pipeline?: string | null;
 }
 
 const modelId = z
@@ -55,6 +57,8 @@ function buildInputSchema(maxInputChars: number) {
     primaryModelId: modelId.nullish(),
     secondaryModelId: modelId.nullish(),
     eager: z.boolean().nullish(),
+    // checked against the pipelines served (PIPELINE_NOT_FOUND); bounded here so nothing long is echoed
+    pipeline: z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters').nullish(),
   });
 }
 

@@ -10,6 +10,8 @@ import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
 import type { RunRecord } from './run.js';
 import { StageLeases } from './stage-lease.js';
 import { StageRunner } from './stage-runner.js';
+import { DEFAULT_ENTITY_BOUNDS, type EntityBounds } from './stages.js';
+import type { PipelineCatalog } from './catalog.js';
 import { type ExtractionResult, RUNNING_STAGE, type SpecializationResult, type StageName } from './types.js';
 
 export interface OrchestratorOptions {
@@ -17,10 +19,13 @@ export interface OrchestratorOptions {
   bus: EventBus;
   gateway: Gateway;
   logger: Logger;
-  models: { primary: string; secondary: string };
-  /** the only model ids a run may call: requests naming others are refused */
-  allowedModelIds: ReadonlySet<string>;
+  /** the pipelines served, and every version a started run may need */
+  pipelines: PipelineCatalog;
+  /** the only model ids a run may call (ALLOWED_MODEL_IDS and the pipelines'): requests naming others are refused */
+  allowedModelIds: () => ReadonlySet<string>;
   maxInputChars: number;
+  /** MAX_ENTITY_CHARS and the most keys an extraction may pass to the domain model */
+  entityBounds?: EntityBounds;
   now?: () => Date;
   newId?: () => string;
   /** told when a stage ends, for metrics */
@@ -60,8 +65,8 @@ export class Orchestrator {
   private readonly store: RunStore;
   private readonly bus: EventBus;
   private readonly logger: Logger;
-  private readonly models: OrchestratorOptions['models'];
-  private readonly allowedModelIds: ReadonlySet<string>;
+  private readonly pipelines: PipelineCatalog;
+  private readonly allowedModelIds: () => ReadonlySet<string>;
   private readonly maxInputChars: number;
   private readonly now: () => Date;
   private readonly newId: () => string;
@@ -73,7 +78,7 @@ export class Orchestrator {
       store: this.store,
       bus: this.bus,
       logger: this.logger,
-      models: this.models,
+      pipelines: this.pipelines,
       allowedModelIds: this.allowedModelIds,
       maxInputChars: this.maxInputChars,
     } = options);
@@ -92,6 +97,8 @@ export class Orchestrator {
       bus: this.bus,
       gateway: options.gateway,
       logger: this.logger,
+      pipelines: this.pipelines,
+      entityBounds: options.entityBounds ?? DEFAULT_ENTITY_BOUNDS,
       now: this.now,
       lifetime: this.lifetime.signal,
       onStageEnd: options.onStageEnd,
@@ -121,17 +128,23 @@ export class Orchestrator {
   /** Creates a run, or returns the run an idempotency key already names. */
   async create(raw: unknown): Promise<RunRecord> {
     this.assertAccepting();
-    const input: OrchestrateInput = parseOrchestrateInput(raw, this.maxInputChars, this.allowedModelIds);
-    const primaryModelId = input.primaryModelId ?? this.models.primary;
-    const secondaryModelId = input.secondaryModelId ?? this.models.secondary;
+    const input: OrchestrateInput = parseOrchestrateInput(raw, this.maxInputChars, this.allowedModelIds());
+    const pipeline = this.pipelines.get(input.pipeline);
+    const primaryModelId = input.primaryModelId ?? pipeline.definition.extraction.model;
+    const secondaryModelId = input.secondaryModelId ?? pipeline.definition.specialization.model;
+    const ref = { name: pipeline.name, version: pipeline.version };
+    // the same key with another pipeline, or another version of it, is other input
     const inputHash = createHash('sha256')
-      .update(JSON.stringify([input.text, primaryModelId, secondaryModelId]))
+      .update(JSON.stringify([input.text, primaryModelId, secondaryModelId, ref.name, ref.version]))
       .digest('hex');
+    // saved before the run exists: whichever instance resumes it finds the definition it started with
+    await this.pipelines.persist(pipeline);
     const now = this.now();
     const { run, created } = await this.store.create(
       {
         id: this.newId(),
         text: input.text,
+        pipeline: ref,
         primaryModelId,
         secondaryModelId,
         idempotencyKey: input.idempotencyKey ?? null,
@@ -268,7 +281,7 @@ export class Orchestrator {
    */
   private assertModelAllowed(run: RunRecord, stage: StageName): void {
     const model = stage === 'extraction' ? run.primaryModelId : run.secondaryModelId;
-    if (!this.allowedModelIds.has(model)) {
+    if (!this.allowedModelIds().has(model)) {
       throw new AppError(
         'BAD_USER_INPUT',
         `This run names the model "${model}", which this server no longer allows (ALLOWED_MODEL_IDS).`,

@@ -7,14 +7,19 @@ import type { RunStore } from '../store/run-store.js';
 import { StageFailure } from './failures.js';
 import type { RunRecord } from './run.js';
 import type { HeldLease } from './stage-lease.js';
-import { runExtraction, runSpecialization } from './stages.js';
+import type { PipelineCatalog } from './catalog.js';
+import { evaluateRules } from './definition/rules.js';
+import { type EntityBounds, runExtraction, runSpecialization } from './stages.js';
 import { TransitionWriter } from './transition-writer.js';
 import {
   DONE_STAGE,
   type ExtractionResult,
   RUNNING_STAGE,
+  RULES_MODEL,
   type SpecializationResult,
+  type SpecializationVerdict,
   type StageName,
+  ZERO_USAGE,
 } from './types.js';
 
 export interface StageRunnerOptions {
@@ -22,6 +27,9 @@ export interface StageRunnerOptions {
   bus: EventBus;
   gateway: Gateway;
   logger: Logger;
+  /** each run's pipeline, in the version it started with */
+  pipelines: Pick<PipelineCatalog, 'forRun'>;
+  entityBounds: EntityBounds;
   now: () => Date;
   /** aborted only when a shutdown's grace runs out: model calls outlive the requests that started them */
   lifetime: AbortSignal;
@@ -33,8 +41,9 @@ export interface StageRunnerOptions {
 
 /**
  * One execution of a stage, under its lease: the model call (attempts and
- * retries written as events as they happen), then the outcome, result or
- * coded failure, written with the lease's release in one store operation.
+ * retries written as events as they happen), or for the specialization a
+ * pipeline rule that decides without one; then the outcome, result or coded
+ * failure, written with the lease's release in one store operation.
  */
 export class StageRunner {
   constructor(private readonly options: StageRunnerOptions) {}
@@ -82,13 +91,14 @@ export class StageRunner {
     }
   }
 
-  /** The stage's model call; each attempt is an event of the run as it starts. */
-  private call(
+  /** The stage's model call, each attempt an event of the run as it starts; or a rule's verdict. */
+  private async call(
     run: RunRecord,
     stage: StageName,
     events: TransitionWriter,
   ): Promise<ExtractionResult | SpecializationResult> {
-    const { gateway, now, lifetime } = this.options;
+    const { gateway, now, lifetime, entityBounds } = this.options;
+    const pipeline = await this.options.pipelines.forRun(run.pipeline);
     const onAttempt = (n: AttemptNotice) =>
       events.write({
         stage: RUNNING_STAGE[stage],
@@ -99,9 +109,35 @@ export class StageRunner {
         clearError: n.attempt === 1,
       });
     const common = { signal: lifetime, onAttempt, logContext: { runId: run.id, stage } };
-    if (stage === 'extraction') return runExtraction(gateway, run.text, { ...common, modelId: run.primaryModelId });
+    if (stage === 'extraction') {
+      return runExtraction(gateway, run.text, {
+        ...common,
+        modelId: run.primaryModelId,
+        stage: pipeline?.definition.extraction,
+        entities: pipeline?.entities,
+        bounds: entityBounds,
+      });
+    }
     if (!run.extraction) throw new Error('specialization started without an extraction');
-    return runSpecialization(gateway, run.extraction.entities, { ...common, modelId: run.secondaryModelId });
+    const { entities } = run.extraction;
+    const rules = pipeline ? evaluateRules(entities, pipeline) : { passed: [] };
+    if (rules.decision) {
+      const { rule, verdict } = rules.decision;
+      await events.write({
+        stage: RUNNING_STAGE[stage],
+        at: now().toISOString(),
+        message: `rule ${rule} decided: no model call`,
+        running: stage,
+        clearError: true,
+      });
+      return decidedByRule(rule, verdict);
+    }
+    return runSpecialization(gateway, entities, {
+      ...common,
+      modelId: run.secondaryModelId,
+      stage: pipeline?.definition.specialization,
+      passedRules: rules.passed,
+    });
   }
 
   private failureOf(err: unknown, runId: string, stage: StageName): StageFailure {
@@ -118,4 +154,19 @@ export class StageRunner {
       cause: err,
     });
   }
+}
+
+/** A rule's verdict as the stage's result: no model, no tokens, no time spent waiting. */
+function decidedByRule(rule: string, verdict: SpecializationVerdict): SpecializationResult {
+  return {
+    ...verdict,
+    decidedBy: 'RULES',
+    rule,
+    model: RULES_MODEL,
+    usage: ZERO_USAGE,
+    latencyMs: 0,
+    attempts: 0,
+    raw: '',
+    correlationId: null,
+  };
 }

@@ -40,6 +40,9 @@ export interface SpecializationVerdict {
   nextSteps: string[];
 }
 
+/** The `model` of a specialization a rule decided: no model was called. */
+export const RULES_MODEL = 'rules';
+
 /** Who decided a verdict: the domain model, or one of the pipeline's rules (no call, no tokens). */
 export type Decider = 'MODEL' | 'RULES';
 

@@ -10,6 +10,7 @@ const OrchestrateInputRef = builder.inputType('OrchestrateInput', {
     idempotencyKey: t.string({ description: 'same key and same input within 24 h: the same run, no new model calls' }),
     primaryModelId: t.string({ description: 'the extraction model; PRIMARY_MODEL_ID when absent' }),
     secondaryModelId: t.string({ description: 'the domain model; SECONDARY_MODEL_ID when absent' }),
+    pipeline: t.string({ description: 'the pipeline to run (Query.pipelines); DEFAULT_PIPELINE when absent' }),
     eager: t.boolean({
       defaultValue: false,
       description: 'run the whole pipeline in the background and return at once',

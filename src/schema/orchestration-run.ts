@@ -4,6 +4,7 @@ import type { RunRecord } from '../pipeline/run.js';
 import { addUsage, type StageName, ZERO_USAGE } from '../pipeline/types.js';
 import { builder } from './builder.js';
 import { ExtractionRef } from './extraction.js';
+import { PipelineRefRef } from './pipeline.js';
 import { PipelineErrorRef } from './pipeline-error.js';
 import { PipelineStageEnum } from './pipeline-stage.js';
 import type { RunWork } from './run-work.js';
@@ -25,6 +26,7 @@ OrchestrationRunRef.implement({
   fields: (t) => ({
     id: t.id({ resolve: (v) => v.record.id }),
     text: t.string({ resolve: (v) => v.record.text }),
+    pipeline: t.field({ type: PipelineRefRef, resolve: (v) => v.record.pipeline }),
     stage: t.field({
       type: PipelineStageEnum,
       description: 'the latest stage reached',

@@ -2,6 +2,7 @@ import { AppError } from '../errors.js';
 import { parseRunId } from '../pipeline/input.js';
 import { builder } from './builder.js';
 import { OrchestrationRunRef } from './orchestration-run.js';
+import { PipelineObjectRef } from './pipeline.js';
 import { PipelineStageEnum } from './pipeline-stage.js';
 import { RunConnectionRef } from './run-connection.js';
 
@@ -20,6 +21,18 @@ builder.queryType({
         return record ? { record } : null;
       },
     }),
+    pipelines: t.field({
+      type: [PipelineObjectRef],
+      description: 'the pipelines served, by name',
+      resolve: (_, __, ctx) => ctx.pipelines.list(),
+    }),
+    pipeline: t.field({
+      type: PipelineObjectRef,
+      nullable: true,
+      description: 'null when no pipeline has this name',
+      args: { name: t.arg.string({ required: true }) },
+      resolve: (_, { name }, ctx) => ctx.pipelines.list().find((p) => p.name === name) ?? null,
+    }),
     runs: t.field({
       type: RunConnectionRef,
       description: 'newest first',
@@ -27,6 +40,7 @@ builder.queryType({
         first: t.arg.int({ description: `1 to ${MAX_PAGE}, default 20` }),
         after: t.arg.string(),
         stage: t.arg({ type: PipelineStageEnum }),
+        pipeline: t.arg.string({ description: "this pipeline's runs only, by name" }),
       },
       resolve: async (_, args, ctx) => {
         const first = args.first ?? 20;
@@ -36,6 +50,7 @@ builder.queryType({
           first,
           after: args.after ?? undefined,
           stage: args.stage ?? undefined,
+          pipeline: args.pipeline ?? undefined,
         });
         for (const { run } of page.runs) ctx.loaders.run.prime(run.id, run);
         return {

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadPipelineRegistry } from '../../src/pipeline/definition/load.js';
 import { minimalPipeline, pipelinesDir, ref, yaml } from './fixtures.js';
 
@@ -30,7 +32,7 @@ function pipelinesCli(args: string[], env: Record<string, string> = {}): Promise
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -124,5 +126,28 @@ describe('the pipelines command line', () => {
     const none = await pipelinesCli([]);
     expect(none.stderr).toMatch(/^Usage:/);
     expect(none.code).toBe(2);
+  });
+});
+
+describe('pipelines test', () => {
+  it('runs every shipped example on the simulator: a table per pipeline, all matching, exit 0', async () => {
+    const run = await pipelinesCli(['test']);
+    expect(run.stderr).toBe('');
+    for (const name of ['banking', 'telecom', 'travel'])
+      expect(run.stdout).toMatch(new RegExp(`^${name} [0-9a-f]{12}`, 'm'));
+    expect(run.stdout).toMatch(/decided by rules/);
+    expect(run.stdout).toMatch(/rules \([a-z-]+\)/);
+    expect(run.stdout).not.toMatch(/MISS/);
+    expect(run.code).toBe(0);
+  });
+
+  it('an example the pipeline does not meet is a MISS, naming the field and what came instead; exit 1', async () => {
+    const travel = parse(await readFile(`${ROOT}/pipelines/travel.yaml`, 'utf8')) as Record<string, unknown>;
+    travel.examples = [{ text: 'cancel booking XK4P9Q', expect: { extraction: { action: 'modify_flight' } } }];
+    const dir = await pipelinesDir({ 'travel.yaml': yaml(travel) });
+    const run = await pipelinesCli(['test', 'travel'], { PIPELINES_DIR: dir });
+    expect(run.stdout).toMatch(/MISS #1 "cancel booking XK4P9Q"/);
+    expect(run.stdout).toMatch(/✗ extraction\.action = "modify_flight" \(got "cancel_booking"\)/);
+    expect(run.code).toBe(1);
   });
 });
