@@ -1,9 +1,20 @@
 import type { ExtractionResult, PipelineError, PipelineStage, SpecializationResult, StageName } from './types.js';
 
+/** Which pipeline a run runs: its name, and the version (hash of the definition) it started with. */
+export interface PipelineRef {
+  name: string;
+  version: string;
+}
+
+/** A run stored before pipelines existed: the built-in prompts, no rules. */
+export const LEGACY_PIPELINE: PipelineRef = { name: 'travel', version: 'legacy' };
+
 /** A run as stored: its input, what each stage produced, and where it stands. */
 export interface RunRecord {
   id: string;
   text: string;
+  /** the pipeline and version the run started with: resumeRun finishes it with the same definition */
+  pipeline: PipelineRef;
   primaryModelId: string;
   secondaryModelId: string;
   idempotencyKey: string | null;

@@ -1,4 +1,4 @@
-import type { RunRecord, StageEvent } from '../pipeline/run.js';
+import type { PipelineRef, RunRecord, StageEvent } from '../pipeline/run.js';
 import type {
   ExtractionResult,
   PipelineError,
@@ -47,6 +47,14 @@ export interface RunStore {
    * written. With `graceMs`, a lease must have stayed lapsed that long first.
    */
   markInterrupted(at: string, error: (stage: StageName) => PipelineError, graceMs?: number): Promise<StageEvent[]>;
+  /**
+   * Keeps a pipeline version's definition (plain JSON), so any instance can
+   * finish a run with the definition that started it, after any reload.
+   * Idempotent: a version is a hash of its definition.
+   */
+  savePipeline(ref: PipelineRef, definition: unknown): Promise<void>;
+  /** the definition saved for this name and version, or null */
+  pipelineDefinition(ref: PipelineRef): Promise<unknown | null>;
   /** deletes runs (and their events) created before `cutoff`; returns how many */
   deleteCreatedBefore(cutoff: string): Promise<number>;
   /** throws when the store cannot be reached */
@@ -83,7 +91,7 @@ export type RunReader = Pick<RunStore, 'get' | 'getMany' | 'list' | 'events' | '
 /** A run's input, as `create` takes it; the rest of a RunRecord starts empty. */
 export type NewRun = Pick<
   RunRecord,
-  'id' | 'text' | 'primaryModelId' | 'secondaryModelId' | 'idempotencyKey' | 'inputHash' | 'createdAt'
+  'id' | 'text' | 'pipeline' | 'primaryModelId' | 'secondaryModelId' | 'idempotencyKey' | 'inputHash' | 'createdAt'
 >;
 
 export interface Transition {
@@ -113,6 +121,8 @@ export interface RunListQuery {
   /** an opaque cursor from a previous page */
   after?: string;
   stage?: PipelineStage;
+  /** runs of this pipeline (by name) only */
+  pipeline?: string;
 }
 
 export interface RunPage {
