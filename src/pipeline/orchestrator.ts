@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { eventOf, type RunStore } from '../store/run-store.js';
 import { StageFailure } from './failures.js';
 import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
-import type { RunRecord } from './run.js';
+import { LEGACY_PIPELINE, type RunRecord } from './run.js';
 import { StageLeases } from './stage-lease.js';
 import { StageRunner } from './stage-runner.js';
 import { type ExtractionResult, RUNNING_STAGE, type SpecializationResult, type StageName } from './types.js';
@@ -132,6 +132,8 @@ export class Orchestrator {
       {
         id: this.newId(),
         text: input.text,
+        // the built-in prompts, until pipelines are wired in
+        pipeline: LEGACY_PIPELINE,
         primaryModelId,
         secondaryModelId,
         idempotencyKey: input.idempotencyKey ?? null,
