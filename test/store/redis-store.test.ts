@@ -197,6 +197,22 @@ describe('RedisRunStore on Redis', () => {
     }
   });
 
+  it('a run written without pipeline by an older instance after the indexing joins the legacy indexes when it moves on', async () => {
+    expect((await a.list({ first: 5, pipeline: 'travel' })).runs).toEqual([]);
+    expect(await raw.get(`${prefix}runs:pipelines:indexed`)).toBe('1');
+    // a rolling upgrade: an instance of the previous version creates a run (no pipeline fields or indexes)
+    const { run } = await a.create(newRun(), SINCE);
+    await raw.hdel(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion');
+    await raw.del(...(await raw.keys(`${prefix}runs:pipeline:*`)));
+    await b.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
+    expect((await b.list({ first: 5, pipeline: 'travel' })).runs.map((r) => r.run.id)).toEqual([run.id]);
+    expect((await b.list({ first: 5, pipeline: 'travel', stage: 'EXTRACTING' })).runs.map((r) => r.run.id)).toEqual([
+      run.id,
+    ]);
+    // found by the transition, not by indexing all runs again
+    expect(await raw.get(`${prefix}runs:pipelines:indexed`)).toBe('1');
+  });
+
   it('indexes runs written before pipelines through more runs than one batch', async () => {
     const created = await Promise.all(Array.from({ length: 1_100 }, () => a.create(newRun(), SINCE)));
     const strip = raw.pipeline();
