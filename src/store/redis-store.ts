@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
-import type { RunRecord, StageEvent } from '../pipeline/run.js';
-import type { PipelineError, PipelineStage, StageName } from '../pipeline/types.js';
+import { LEGACY_PIPELINE, type PipelineRef, type RunRecord, type StageEvent } from '../pipeline/run.js';
+import { PIPELINE_STAGES, type PipelineError, type PipelineStage, type StageName } from '../pipeline/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { definitionJson } from './definition-json.js';
 import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, type Transition } from './run-store.js';
 
 /**
@@ -12,7 +13,7 @@ import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, t
  *
  * | key                          | type   | holds                                                    | TTL                       |
  * |------------------------------|--------|----------------------------------------------------------|---------------------------|
- * | `run:<id>`                   | hash   | the run's fields; JSON for extraction/specialization/error; `order`, `lastSeq`, `createdAtMs` | retention, refreshed by each transition |
+ * | `run:<id>`                   | hash   | the run's fields; JSON for extraction/specialization/error; `order`, `lastSeq`, `createdAtMs`; `pipelineName`, `pipelineVersion` (absent: a run written before pipelines, LEGACY_PIPELINE) | retention, refreshed by each transition |
  * | `events:<id>`                | stream | one entry per event, id `<seq>-0`, field `e` = JSON of {stage, at, attempt, message, error} | as the run |
  * | `idem:<idempotencyKey>`      | string | the id of the newest run created with that key            | as the run                |
  * | `lease:<id>:<stage>`         | string | the owner of a stage's lease                              | the lease's `ttlMs` (PX)  |
@@ -20,11 +21,21 @@ import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, t
  * | `runs:seq`                   | string | INCR counter: a run's `order`, monotonic, never reused    | none                      |
  * | `runs:all`                   | zset   | run ids by `order` (newest first listing)                 | none                      |
  * | `runs:stage:<STAGE>`         | zset   | run ids at that stage by `order`                          | none                      |
+ * | `runs:pipeline:<name>`       | zset   | run ids of that pipeline by `order`                       | none                      |
+ * | `runs:pipeline:<name>:stage:<STAGE>` | zset | run ids of that pipeline at that stage by `order`   | none                      |
+ * | `runs:pipelines`             | set    | names of the pipelines with a `runs:pipeline:` index (to clean them after a run's TTL) | none |
+ * | `runs:pipelines:indexed`     | string | set once the runs written before pipelines are in the legacy pipeline's indexes | none |
+ * | `pipeline:<name>:<version>`  | string | the version's definition, JSON; written once (SET NX)     | none: few and small, and a run may need its own for as long as it lives |
  * | `runs:created`               | zset   | run ids by createdAt in epoch ms (retention sweep)        | none                      |
  * | `runs:running`               | set    | ids of runs whose `running` is set (interrupted-run sweep) | none                     |
  *
  * Index entries of a run that expired by TTL are removed when met (listing,
- * the interrupted-run sweep) and by `deleteCreatedBefore`. Scripts build key
+ * the interrupted-run sweep) and by `deleteCreatedBefore`. Runs written before
+ * pipelines have no pipeline fields and read as LEGACY_PIPELINE; the first
+ * listing by pipeline adds them to its indexes (`indexLegacyRuns`), and a
+ * transition indexes any such run it meets (one written by an older instance
+ * during a rolling upgrade). Pipeline names match `[a-z][a-z0-9-]*` (no `:`),
+ * so the key names cannot collide. Scripts build key
  * names from the prefix, so this is for a standalone Redis (or one primary with
  * replicas), not Redis Cluster.
  */
@@ -42,6 +53,8 @@ const DAY_S = 24 * 60 * 60;
 /** the longest wait between two reconnection attempts of a client */
 const RECONNECT_MAX_MS = 2_000;
 const DELETE_BATCH = 200;
+/** runs looked at per script by the one-time indexing of runs written before pipelines */
+const INDEX_BATCH = 500;
 /** reply errors that mean "Redis cannot serve now", not "this command is wrong" */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|MISCONF)\b/;
 
@@ -73,6 +86,11 @@ local P = ARGV[1]
 local function runKey(id) return P .. 'run:' .. id end
 local function eventsKey(id) return P .. 'events:' .. id end
 local function stageKey(stage) return P .. 'runs:stage:' .. stage end
+local function pipelineKey(name) return P .. 'runs:pipeline:' .. name end
+local function pipelineStageKey(name, stage) return P .. 'runs:pipeline:' .. name .. ':stage:' .. stage end
+local PIPELINES = P .. 'runs:pipelines'
+local LEGACY = ${luaString(LEGACY_PIPELINE.name)}
+local STAGES = { ${PIPELINE_STAGES.map(luaString).join(', ')} }
 local function idemKey(k) return P .. 'idem:' .. k end
 local function leaseKey(id, stage) return P .. 'lease:' .. id .. ':' .. stage end
 local function lapsedKey(id, stage) return P .. 'lapsed:' .. id .. ':' .. stage end
@@ -98,15 +116,23 @@ end
 -- false when the run is unknown, else the event's seq
 local function transition(id, ttl, stage, at, eventJson, hasX, x, hasS, s, setE, e, setR, r)
   local rk = runKey(id)
-  local cur = redis.call('HMGET', rk, 'stage', 'order', 'idempotencyKey')
+  local cur = redis.call('HMGET', rk, 'stage', 'order', 'idempotencyKey', 'pipelineName')
   if not cur[1] then return false end
   local seq = redis.call('HINCRBY', rk, 'lastSeq', 1)
   local ek = eventsKey(id)
   redis.call('XADD', ek, seq .. '-0', 'e', eventJson)
+  local pipeline = cur[4] or LEGACY
   if cur[1] ~= stage then
     redis.call('ZREM', stageKey(cur[1]), id)
     redis.call('ZADD', stageKey(stage), cur[2], id)
+    redis.call('ZREM', pipelineStageKey(pipeline, cur[1]), id)
   end
+  if not cur[4] then
+    -- a run written before pipelines (or by an older instance): into the legacy pipeline's indexes
+    redis.call('ZADD', pipelineKey(pipeline), cur[2], id)
+    redis.call('SADD', PIPELINES, pipeline)
+  end
+  if cur[1] ~= stage or not cur[4] then redis.call('ZADD', pipelineStageKey(pipeline, stage), cur[2], id) end
   redis.call('HSET', rk, 'stage', stage, 'updatedAt', at)
   if hasX == '1' then redis.call('HSET', rk, 'extraction', x) end
   if hasS == '1' then redis.call('HSET', rk, 'specialization', s) end
@@ -133,11 +159,13 @@ end
 `;
 
 /**
- * ARGV: prefix, ttl, id, idempotencyKey ('' for none), sinceMs, createdAtMs, eventJson, field, value, ...
+ * ARGV: prefix, ttl, id, idempotencyKey ('' for none), sinceMs, createdAtMs, eventJson, pipeline name,
+ * field, value, ...
  * Returns {created 0|1, run hash as a flat array}.
  */
 const CREATE = `${LUA_COMMON}
 local ttl, id, key, sinceMs, createdAtMs, eventJson = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local pipeline = ARGV[8]
 if key ~= '' then
   local existing = redis.call('GET', idemKey(key))
   if existing then
@@ -150,12 +178,15 @@ local rk = runKey(id)
 if redis.call('EXISTS', rk) == 1 then return redis.error_reply('ERR a run with id ' .. id .. ' exists') end
 local order = redis.call('INCR', P .. 'runs:seq')
 local fields = {}
-for i = 8, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', rk, 'order', order, 'lastSeq', 1, 'stage', 'RECEIVED', 'createdAtMs', createdAtMs, unpack(fields))
 local ek = eventsKey(id)
 redis.call('XADD', ek, '1-0', 'e', eventJson)
 redis.call('ZADD', P .. 'runs:all', order, id)
 redis.call('ZADD', stageKey('RECEIVED'), order, id)
+redis.call('ZADD', pipelineKey(pipeline), order, id)
+redis.call('ZADD', pipelineStageKey(pipeline, 'RECEIVED'), order, id)
+redis.call('SADD', PIPELINES, pipeline)
 redis.call('ZADD', P .. 'runs:created', createdAtMs, id)
 if key ~= '' then redis.call('SET', idemKey(key), id, 'EX', ttl) end
 redis.call('EXPIRE', rk, ttl)
@@ -237,18 +268,33 @@ end
 return out
 `;
 
-/** ARGV: prefix, cutoffMs (exclusive), batch. Returns {ids looked at, runs deleted}. */
+/**
+ * ARGV: prefix, cutoffMs (exclusive), batch. Returns {ids looked at, runs deleted}.
+ * A run whose hash has expired by TTL no longer says its stage or pipeline: it is removed from
+ * every stage's and every pipeline's index (a few names), so no index keeps it for good.
+ */
 const DELETE_BEFORE = `${LUA_COMMON}
 local created = P .. 'runs:created'
 local ids = redis.call('ZRANGEBYSCORE', created, '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 local deleted = 0
+local pipelines = nil
 for _, id in ipairs(ids) do
   local rk = runKey(id)
-  local h = redis.call('HMGET', rk, 'stage', 'idempotencyKey')
+  local h = redis.call('HMGET', rk, 'stage', 'idempotencyKey', 'pipelineName')
   if h[1] then
     deleted = deleted + 1
+    local pipeline = h[3] or LEGACY
     redis.call('ZREM', stageKey(h[1]), id)
+    redis.call('ZREM', pipelineKey(pipeline), id)
+    redis.call('ZREM', pipelineStageKey(pipeline, h[1]), id)
     if h[2] and redis.call('GET', idemKey(h[2])) == id then redis.call('DEL', idemKey(h[2])) end
+  else
+    pipelines = pipelines or redis.call('SMEMBERS', PIPELINES)
+    for _, stage in ipairs(STAGES) do redis.call('ZREM', stageKey(stage), id) end
+    for _, pipeline in ipairs(pipelines) do
+      redis.call('ZREM', pipelineKey(pipeline), id)
+      for _, stage in ipairs(STAGES) do redis.call('ZREM', pipelineStageKey(pipeline, stage), id) end
+    end
   end
   redis.call('DEL', rk, eventsKey(id), leaseKey(id, 'extraction'), leaseKey(id, 'specialization'),
     lapsedKey(id, 'extraction'), lapsedKey(id, 'specialization'))
@@ -257,6 +303,27 @@ for _, id in ipairs(ids) do
   redis.call('SREM', RUNNING, id)
 end
 return {#ids, deleted}
+`;
+
+/**
+ * ARGV: prefix, order to start after, batch. Adds the runs of `runs:all` that have no pipeline
+ * (written before pipelines) to the legacy pipeline's indexes, oldest first.
+ * Returns {runs looked at, the order of the last one}.
+ */
+const INDEX_LEGACY = `${LUA_COMMON}
+local ids = redis.call('ZRANGEBYSCORE', P .. 'runs:all', '(' .. ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+local last = ARGV[2]
+for i = 1, #ids, 2 do
+  local id, order = ids[i], ids[i + 1]
+  local h = redis.call('HMGET', runKey(id), 'stage', 'pipelineName')
+  if h[1] and not h[2] then
+    redis.call('ZADD', pipelineKey(LEGACY), order, id)
+    redis.call('ZADD', pipelineStageKey(LEGACY, h[1]), order, id)
+    redis.call('SADD', PIPELINES, LEGACY)
+  end
+  last = order
+end
+return {#ids / 2, last}
 `;
 
 /**
@@ -313,6 +380,7 @@ const SCRIPTS = {
   list: script(LIST),
   markInterrupted: script(MARK_INTERRUPTED),
   deleteBefore: script(DELETE_BEFORE),
+  indexLegacy: script(INDEX_LEGACY),
   acquireLease: script(ACQUIRE_LEASE),
   renewLease: script(RENEW_LEASE),
   releaseLease: script(RELEASE_LEASE),
@@ -342,6 +410,8 @@ export class RedisRunStore implements RunStore {
   private down = false;
   /** when (performance.now()) this client last got Redis back; undefined while it is away */
   private connectedSince: number | undefined;
+  /** the runs written before pipelines are in the legacy pipeline's indexes (see indexLegacyRuns) */
+  private legacyIndexed: Promise<void> | undefined;
 
   constructor(redis: Redis | string, opts: RedisRunStoreOptions) {
     this.ownsClient = typeof redis === 'string';
@@ -439,6 +509,10 @@ export class RedisRunStore implements RunStore {
       run.id,
       'text',
       run.text,
+      'pipelineName',
+      run.pipeline.name,
+      'pipelineVersion',
+      run.pipeline.version,
       'primaryModelId',
       run.primaryModelId,
       'secondaryModelId',
@@ -465,6 +539,7 @@ export class RedisRunStore implements RunStore {
           epochMs(idempotentSince, 'idempotentSince'),
           epochMs(run.createdAt, 'createdAt'),
           event,
+          run.pipeline.name,
           ...fields,
         ],
       ),
@@ -490,7 +565,12 @@ export class RedisRunStore implements RunStore {
 
   async list(q: RunListQuery): Promise<RunPage> {
     const before = q.after ? `(${decodeCursor(q.after)}` : '+inf';
-    const index = q.stage ? `runs:stage:${q.stage}` : 'runs:all';
+    // one index per filter, each exact: a page reads `first + 1` live runs, never skips any
+    let index = q.stage ? `runs:stage:${q.stage}` : 'runs:all';
+    if (q.pipeline !== undefined) {
+      await this.indexLegacyRuns();
+      index = q.stage ? `runs:pipeline:${q.pipeline}:stage:${q.stage}` : `runs:pipeline:${q.pipeline}`;
+    }
     const limit = q.first + 1;
     const reply = (await this.redis((c) =>
       this.eval(c, SCRIPTS.list, [], [this.prefix, index, before, limit]),
@@ -500,6 +580,41 @@ export class RedisRunStore implements RunStore {
       runs: runs.slice(0, q.first).map((h) => ({ run: toRun(h), cursor: encodeCursor(Number(h.order)) })),
       hasNextPage: runs.length > q.first,
     };
+  }
+
+  /**
+   * Once per store (and once per Redis, by the marker key): the runs written
+   * before pipelines join the legacy pipeline's indexes, in batches so that
+   * no script holds Redis for long. Running twice, or on two instances at
+   * once, is harmless: it only adds what is missing.
+   */
+  private indexLegacyRuns(): Promise<void> {
+    this.legacyIndexed ??= this.redis(async (c) => {
+      const marker = this.key('runs', 'pipelines', 'indexed');
+      if ((await c.exists(marker)) === 1) return;
+      let after = '0';
+      for (;;) {
+        const reply = await this.eval(c, SCRIPTS.indexLegacy, [], [this.prefix, after, INDEX_BATCH]);
+        const [seen, last] = reply as [number, string];
+        after = last;
+        if (seen < INDEX_BATCH) break;
+      }
+      await c.set(marker, '1');
+    }).catch((err: unknown) => {
+      this.legacyIndexed = undefined;
+      throw err;
+    });
+    return this.legacyIndexed;
+  }
+
+  async savePipeline(ref: PipelineRef, definition: unknown) {
+    const json = definitionJson(definition);
+    await this.redis((c) => c.set(this.key('pipeline', ref.name, ref.version), json, 'NX'));
+  }
+
+  async pipelineDefinition(ref: PipelineRef) {
+    const json = await this.redis((c) => c.get(this.key('pipeline', ref.name, ref.version)));
+    return json === null ? null : (JSON.parse(json) as unknown);
   }
 
   async transition(runId: string, t: Transition) {
@@ -687,10 +802,20 @@ function parseJson<T>(text: string | undefined): T | null {
   return text === undefined ? null : (JSON.parse(text) as T);
 }
 
+/** A Lua string literal (for the few constants the scripts take from TypeScript). */
+function luaString(s: string): string {
+  return `'${s.replace(/[\\']/g, '\\$&')}'`;
+}
+
 function toRun(h: Hash): RunRecord {
   return {
     id: h.id as string,
     text: h.text as string,
+    // a run written before pipelines has neither field
+    pipeline: {
+      name: h.pipelineName ?? LEGACY_PIPELINE.name,
+      version: h.pipelineVersion ?? LEGACY_PIPELINE.version,
+    },
     primaryModelId: h.primaryModelId as string,
     secondaryModelId: h.secondaryModelId as string,
     idempotencyKey: h.idempotencyKey ?? null,

@@ -44,11 +44,25 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (run_id, stage)
    ) WITHOUT ROWID;`,
   'ALTER TABLE runs ADD COLUMN last_transition_key TEXT;',
+  // runs stored before pipelines existed ran the built-in travel prompts: LEGACY_PIPELINE.
+  // Definitions are never deleted (see deleteCreatedBefore), so no run outlives its own.
+  `ALTER TABLE runs ADD COLUMN pipeline_name TEXT NOT NULL DEFAULT 'travel';
+   ALTER TABLE runs ADD COLUMN pipeline_version TEXT NOT NULL DEFAULT 'legacy';
+   CREATE INDEX runs_by_pipeline ON runs (pipeline_name, seq);
+   CREATE INDEX runs_by_pipeline_stage ON runs (pipeline_name, stage, seq);
+   CREATE TABLE pipelines (
+     name TEXT NOT NULL,
+     version TEXT NOT NULL,
+     definition TEXT NOT NULL,
+     saved_at TEXT NOT NULL,
+     PRIMARY KEY (name, version)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): void {
+/** Runs the migrations not yet run, up to `to` (tests build files of an older version with it). */
+export function migrate(db: Database.Database, to = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(
@@ -56,7 +70,7 @@ export function migrate(db: Database.Database): void {
     );
   }
   db.transaction(() => {
-    for (let v = current; v < SCHEMA_VERSION; v++) {
+    for (let v = current; v < to; v++) {
       db.exec(MIGRATIONS[v] as string);
       db.pragma(`user_version = ${v + 1}`);
     }

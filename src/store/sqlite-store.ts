@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../errors.js';
-import type { RunRecord, StageEvent } from '../pipeline/run.js';
+import type { PipelineRef, RunRecord, StageEvent } from '../pipeline/run.js';
 import type { PipelineError, PipelineStage, StageName } from '../pipeline/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { definitionJson } from './definition-json.js';
 import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, type Transition } from './run-store.js';
 import { migrate } from './sqlite-migrations.js';
 
@@ -12,6 +13,8 @@ interface RunRow {
   seq: number;
   id: string;
   text: string;
+  pipeline_name: string;
+  pipeline_version: string;
   primary_model: string;
   secondary_model: string;
   idempotency_key: string | null;
@@ -67,9 +70,11 @@ export class SqliteRunStore implements RunStore {
       byKey: db.prepare<[string, string], RunRow>(
         'SELECT * FROM runs WHERE idempotency_key = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
       ),
-      insertRun: db.prepare<[NewRun], RunRow>(
-        `INSERT INTO runs (id, text, primary_model, secondary_model, idempotency_key, input_hash, stage, created_at, updated_at, last_event_seq)
-         VALUES (@id, @text, @primaryModelId, @secondaryModelId, @idempotencyKey, @inputHash, 'RECEIVED', @createdAt, @createdAt, 1)
+      insertRun: db.prepare<[Omit<NewRun, 'pipeline'> & { pipelineName: string; pipelineVersion: string }], RunRow>(
+        `INSERT INTO runs (id, text, pipeline_name, pipeline_version, primary_model, secondary_model, idempotency_key, input_hash,
+           stage, created_at, updated_at, last_event_seq)
+         VALUES (@id, @text, @pipelineName, @pipelineVersion, @primaryModelId, @secondaryModelId, @idempotencyKey, @inputHash,
+           'RECEIVED', @createdAt, @createdAt, 1)
          RETURNING *`,
       ),
       // one statement takes the next seq and applies the change; a resend of the last key matches no row
@@ -93,6 +98,12 @@ export class SqliteRunStore implements RunStore {
       listStage: db.prepare<[number, string, number], RunRow>(
         'SELECT * FROM runs WHERE seq < ? AND stage = ? ORDER BY seq DESC LIMIT ?',
       ),
+      listPipeline: db.prepare<[number, string, number], RunRow>(
+        'SELECT * FROM runs WHERE seq < ? AND pipeline_name = ? ORDER BY seq DESC LIMIT ?',
+      ),
+      listPipelineStage: db.prepare<[number, string, string, number], RunRow>(
+        'SELECT * FROM runs WHERE seq < ? AND pipeline_name = ? AND stage = ? ORDER BY seq DESC LIMIT ?',
+      ),
       orphans: db.prepare<[number], RunRow>(
         `SELECT r.* FROM runs r WHERE r.running IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM leases l WHERE l.run_id = r.id AND l.stage = r.running AND l.expires_at > ?)`,
@@ -109,6 +120,13 @@ export class SqliteRunStore implements RunStore {
       ),
       releaseLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND stage = ? AND owner = ?'),
       deleteBefore: db.prepare('DELETE FROM runs WHERE created_at < ?'),
+      // the first save of a version stands: a version is a hash of its definition
+      savePipeline: db.prepare(
+        'INSERT INTO pipelines (name, version, definition, saved_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      pipelineDefinition: db.prepare<[string, string], { definition: string }>(
+        'SELECT definition FROM pipelines WHERE name = ? AND version = ?',
+      ),
       ping: db.prepare('SELECT 1'),
     };
 
@@ -117,7 +135,12 @@ export class SqliteRunStore implements RunStore {
         const existing = this.stmt.byKey.get(run.idempotencyKey, since);
         if (existing) return { row: existing, created: false };
       }
-      const row = this.stmt.insertRun.get(run) as RunRow;
+      const { pipeline, ...rest } = run;
+      const row = this.stmt.insertRun.get({
+        ...rest,
+        pipelineName: pipeline.name,
+        pipelineVersion: pipeline.version,
+      }) as RunRow;
       this.insertEvent(run.id, 1, { stage: 'RECEIVED', at: run.createdAt });
       return { row, created: true };
     });
@@ -184,7 +207,15 @@ export class SqliteRunStore implements RunStore {
   async list(q: RunListQuery): Promise<RunPage> {
     const before = q.after ? decodeCursor(q.after) : Number.MAX_SAFE_INTEGER;
     const limit = q.first + 1;
-    const rows = q.stage ? this.stmt.listStage.all(before, q.stage, limit) : this.stmt.listAll.all(before, limit);
+    // one statement per filter: each reads its own index, newest first, and stops at `limit`
+    const rows =
+      q.pipeline !== undefined
+        ? q.stage
+          ? this.stmt.listPipelineStage.all(before, q.pipeline, q.stage, limit)
+          : this.stmt.listPipeline.all(before, q.pipeline, limit)
+        : q.stage
+          ? this.stmt.listStage.all(before, q.stage, limit)
+          : this.stmt.listAll.all(before, limit);
     return {
       runs: rows.slice(0, q.first).map((r) => ({ run: toRun(r), cursor: encodeCursor(r.seq) })),
       hasNextPage: rows.length > q.first,
@@ -236,6 +267,19 @@ export class SqliteRunStore implements RunStore {
       .immediate();
   }
 
+  async savePipeline(ref: PipelineRef, definition: unknown) {
+    this.stmt.savePipeline.run(ref.name, ref.version, definitionJson(definition), new Date().toISOString());
+  }
+
+  async pipelineDefinition(ref: PipelineRef) {
+    const row = this.stmt.pipelineDefinition.get(ref.name, ref.version);
+    return row ? (JSON.parse(row.definition) as unknown) : null;
+  }
+
+  /**
+   * Pipeline definitions are kept: they are few (one per edit of a file) and
+   * small, and one saved at a reload may not have a run yet.
+   */
   async deleteCreatedBefore(cutoff: string) {
     return this.stmt.deleteBefore.run(cutoff).changes;
   }
@@ -257,6 +301,7 @@ function toRun(r: RunRow): RunRecord {
   return {
     id: r.id,
     text: r.text,
+    pipeline: { name: r.pipeline_name, version: r.pipeline_version },
     primaryModelId: r.primary_model,
     secondaryModelId: r.secondary_model,
     idempotencyKey: r.idempotency_key,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEGACY_PIPELINE } from '../../src/pipeline/run.js';
 import { type Simulator, startSimulator } from '../../src/simulator/server.js';
 import { SqliteRunStore } from '../../src/store/sqlite-store.js';
 import { graphql } from '../gql/index.js';
@@ -75,6 +76,7 @@ describe('a restart loses nothing', () => {
       {
         id: '11111111-1111-4111-8111-111111111111',
         text: 'cancel booking XK4P9Q',
+        pipeline: LEGACY_PIPELINE,
         primaryModelId: 'sim-extractor',
         secondaryModelId: 'sim-specialist',
         idempotencyKey: null,

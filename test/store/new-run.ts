@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LEGACY_PIPELINE } from '../../src/pipeline/run.js';
 import type { NewRun } from '../../src/store/run-store.js';
 
 /** A run to create, now, with a fresh id. */
@@ -6,6 +7,7 @@ export function newRun(over: Partial<NewRun> = {}): NewRun {
   return {
     id: randomUUID(),
     text: 'cancel booking XK4P9Q',
+    pipeline: LEGACY_PIPELINE,
     primaryModelId: 'sim-extractor',
     secondaryModelId: 'sim-specialist',
     idempotencyKey: null,

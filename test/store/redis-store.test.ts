@@ -7,7 +7,7 @@ import { RedisRunStore } from '../../src/store/redis-store.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { newRun } from './new-run.js';
-import { describeRunStoreContract } from './run-store-contract.js';
+import { describeLegacyRunsContract, describeRunStoreContract } from './run-store-contract.js';
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -25,6 +25,30 @@ const freshPrefix = () => `t${process.pid}-${++stores}:`;
 describeRunStoreContract('Redis', () => new RedisRunStore(server.url, { retentionDays: 30, keyPrefix: freshPrefix() }));
 
 const SINCE = new Date(0).toISOString();
+
+/**
+ * What a server before pipelines left in Redis: the same layout without the
+ * run hash's pipeline fields and without any `runs:pipeline*` key (runs made by
+ * this store, then stripped of what it adds for pipelines).
+ */
+describeLegacyRunsContract('Redis', async (legacy) => {
+  const prefix = freshPrefix();
+  const writer = new RedisRunStore(server.url, { retentionDays: 30, keyPrefix: prefix });
+  const raw = new Redis(server.url);
+  try {
+    for (const run of legacy) {
+      await writer.create(run, SINCE);
+      await raw.hdel(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion');
+    }
+    const added = await raw.keys(`${prefix}runs:pipeline*`);
+    expect(added.length).toBeGreaterThan(0);
+    await raw.del(...added);
+  } finally {
+    await writer.close();
+    await raw.quit();
+  }
+  return new RedisRunStore(server.url, { retentionDays: 30, keyPrefix: prefix });
+});
 
 describe('RedisRunStore on Redis', () => {
   let raw: Redis;
@@ -48,8 +72,15 @@ describe('RedisRunStore on Redis', () => {
   });
 
   it('lays a run out as documented, every key of it with the retention TTL', async () => {
-    const { run } = await a.create(newRun({ idempotencyKey: 'k1' }), SINCE);
+    const { run } = await a.create(
+      newRun({ idempotencyKey: 'k1', pipeline: { name: 'banking', version: 'b1' } }),
+      SINCE,
+    );
     expect(await raw.type(`${prefix}run:${run.id}`)).toBe('hash');
+    expect(await raw.hmget(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion')).toEqual(['banking', 'b1']);
+    expect(await raw.zscore(`${prefix}runs:pipeline:banking`, run.id)).toBe('1');
+    expect(await raw.zscore(`${prefix}runs:pipeline:banking:stage:RECEIVED`, run.id)).toBe('1');
+    expect(await raw.smembers(`${prefix}runs:pipelines`)).toEqual(['banking']);
     expect(await raw.type(`${prefix}events:${run.id}`)).toBe('stream');
     expect(await raw.get(`${prefix}idem:k1`)).toBe(run.id);
     expect(await raw.zscore(`${prefix}runs:all`, run.id)).toBe('1');
@@ -69,6 +100,27 @@ describe('RedisRunStore on Redis', () => {
     // the counters and indexes outlive any one run
     expect(await raw.ttl(`${prefix}runs:seq`)).toBe(-1);
     expect(await raw.ttl(`${prefix}runs:all`)).toBe(-1);
+    expect(await raw.ttl(`${prefix}runs:pipeline:banking`)).toBe(-1);
+  });
+
+  it('keeps a pipeline definition as its JSON, with no TTL, written once', async () => {
+    await a.savePipeline({ name: 'banking', version: 'b1' }, { rules: [] });
+    expect(await raw.get(`${prefix}pipeline:banking:b1`)).toBe('{"rules":[]}');
+    expect(await raw.ttl(`${prefix}pipeline:banking:b1`)).toBe(-1);
+    await b.savePipeline({ name: 'banking', version: 'b1' }, { rules: [1] });
+    expect(await raw.get(`${prefix}pipeline:banking:b1`)).toBe('{"rules":[]}');
+  });
+
+  it('indexes the runs written before pipelines once per Redis, on the first listing by pipeline', async () => {
+    const { run } = await a.create(newRun(), SINCE);
+    await raw.hdel(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion');
+    await raw.del(...(await raw.keys(`${prefix}runs:pipeline*`)));
+    expect((await a.list({ first: 5, pipeline: 'travel' })).runs.map((r) => r.run.id)).toEqual([run.id]);
+    expect(await raw.get(`${prefix}runs:pipelines:indexed`)).toBe('1');
+    expect(await raw.zscore(`${prefix}runs:pipeline:travel:stage:RECEIVED`, run.id)).toBe('1');
+    // marked done: another instance does not walk the runs again
+    await raw.zrem(`${prefix}runs:pipeline:travel`, run.id);
+    expect((await b.list({ first: 5, pipeline: 'travel' })).runs).toEqual([]);
   });
 
   it('refreshes the TTLs on each transition and keeps the running set', async () => {
@@ -135,9 +187,42 @@ describe('RedisRunStore on Redis', () => {
       })),
     ).toEqual([]);
     expect(await raw.smembers(`${prefix}runs:running`)).toEqual([]);
-    // the retention sweep removes what is left of it without counting it
+    // the retention sweep removes what is left of it, from every index, without counting it
+    expect(await raw.zscore(`${prefix}runs:stage:EXTRACTING`, gone.run.id)).not.toBeNull();
+    expect(await raw.zscore(`${prefix}runs:pipeline:travel`, gone.run.id)).not.toBeNull();
     expect(await a.deleteCreatedBefore(new Date(Date.now() + 60_000).toISOString())).toBe(1);
     expect(await raw.zcard(`${prefix}runs:created`)).toBe(0);
+    for (const index of ['runs:stage:EXTRACTING', 'runs:pipeline:travel', 'runs:pipeline:travel:stage:EXTRACTING']) {
+      expect(await raw.zcard(prefix + index)).toBe(0);
+    }
+  });
+
+  it('a run written without pipeline by an older instance after the indexing joins the legacy indexes when it moves on', async () => {
+    expect((await a.list({ first: 5, pipeline: 'travel' })).runs).toEqual([]);
+    expect(await raw.get(`${prefix}runs:pipelines:indexed`)).toBe('1');
+    // a rolling upgrade: an instance of the previous version creates a run (no pipeline fields or indexes)
+    const { run } = await a.create(newRun(), SINCE);
+    await raw.hdel(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion');
+    await raw.del(...(await raw.keys(`${prefix}runs:pipeline:*`)));
+    await b.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
+    expect((await b.list({ first: 5, pipeline: 'travel' })).runs.map((r) => r.run.id)).toEqual([run.id]);
+    expect((await b.list({ first: 5, pipeline: 'travel', stage: 'EXTRACTING' })).runs.map((r) => r.run.id)).toEqual([
+      run.id,
+    ]);
+    // found by the transition, not by indexing all runs again
+    expect(await raw.get(`${prefix}runs:pipelines:indexed`)).toBe('1');
+  });
+
+  it('indexes runs written before pipelines through more runs than one batch', async () => {
+    const created = await Promise.all(Array.from({ length: 1_100 }, () => a.create(newRun(), SINCE)));
+    const strip = raw.pipeline();
+    for (const { run } of created) strip.hdel(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion');
+    await strip.exec();
+    await raw.del(...(await raw.keys(`${prefix}runs:pipeline*`)));
+    const page = await b.list({ first: 2_000, pipeline: 'travel' });
+    expect(page.runs).toHaveLength(1_100);
+    expect(page.hasNextPage).toBe(false);
+    expect(await raw.zcard(`${prefix}runs:pipeline:travel:stage:RECEIVED`)).toBe(1_100);
   });
 
   it('deleteCreatedBefore works through more runs than one batch', async () => {

@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import type { StageEvent } from '../../src/pipeline/run.js';
-import type { ExtractionResult, PipelineError, SpecializationResult, StageName } from '../../src/pipeline/types.js';
+import { LEGACY_PIPELINE, type PipelineRef, type StageEvent } from '../../src/pipeline/run.js';
+import type {
+  ExtractionResult,
+  PipelineError,
+  PipelineStage,
+  SpecializationResult,
+  StageName,
+} from '../../src/pipeline/types.js';
 import type { NewRun, RunStore } from '../../src/store/run-store.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
@@ -39,12 +45,17 @@ const failure = (code: PipelineError['code'] = 'GATEWAY_UNAVAILABLE'): PipelineE
   retryable: true,
 });
 
+const TRAVEL: PipelineRef = { name: 'travel', version: 'v1' };
+const TRAVEL_V2: PipelineRef = { name: 'travel', version: 'v2' };
+const BANKING: PipelineRef = { name: 'banking', version: 'b1' };
+
 let counter = 0;
 function newRun(over: Partial<NewRun> = {}): NewRun {
   counter += 1;
   return {
     id: `run-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`,
     text: `text ${counter} with ünïcode and "quotes"`,
+    pipeline: TRAVEL,
     primaryModelId: 'sim-extractor',
     secondaryModelId: 'sim-specialist',
     idempotencyKey: null,
@@ -88,6 +99,7 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
         expect(run).toEqual({
           id: input.id,
           text: input.text,
+          pipeline: TRAVEL,
           primaryModelId: input.primaryModelId,
           secondaryModelId: input.secondaryModelId,
           idempotencyKey: 'k-create',
@@ -398,6 +410,173 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
       });
     });
 
+    describe('runs by pipeline', () => {
+      const ids = async (q: { first?: number; stage?: PipelineStage; pipeline?: string; after?: string }) =>
+        (await store.list({ first: 10, ...q })).runs.map((r) => r.run.id);
+
+      it('a run keeps its pipeline and version through its transitions', async () => {
+        const { run } = await create({ pipeline: BANKING });
+        expect(run.pipeline).toEqual(BANKING);
+        await store.transition(run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        const { run: after } = await store.transition(run.id, {
+          stage: 'EXTRACTED',
+          at: at(2),
+          extraction,
+          running: null,
+        });
+        expect(after.pipeline).toEqual(BANKING);
+        expect((await store.get(run.id))?.pipeline).toEqual(BANKING);
+        expect((await store.getMany([run.id]))[0]?.pipeline).toEqual(BANKING);
+        expect((await store.list({ first: 1 })).runs[0]?.run.pipeline).toEqual(BANKING);
+      });
+
+      it('lists one pipeline (every version of it) newest first, page by page', async () => {
+        const t1 = await create({ pipeline: TRAVEL });
+        const b1 = await create({ pipeline: BANKING });
+        const t2 = await create({ pipeline: TRAVEL_V2 });
+        const b2 = await create({ pipeline: BANKING });
+        const t3 = await create({ pipeline: TRAVEL });
+        const b3 = await create({ pipeline: BANKING });
+        const t4 = await create({ pipeline: TRAVEL_V2 });
+        const b4 = await create({ pipeline: BANKING });
+        const travel = [t4, t3, t2, t1].map((r) => r.run.id);
+
+        expect(await ids({ pipeline: 'travel' })).toEqual(travel);
+        expect(await ids({ pipeline: 'banking' })).toEqual([b4, b3, b2, b1].map((r) => r.run.id));
+        expect(await ids({ pipeline: 'telecom' })).toEqual([]);
+        expect(await store.list({ first: 10, pipeline: 'telecom' })).toEqual({ runs: [], hasNextPage: false });
+
+        // pages of exactly `first` runs of the pipeline; the last one says there is no next, though older
+        // runs of another pipeline follow
+        const p1 = await store.list({ first: 2, pipeline: 'travel' });
+        expect(p1.runs.map((r) => r.run.id)).toEqual(travel.slice(0, 2));
+        expect(p1.hasNextPage).toBe(true);
+        const p2 = await store.list({ first: 2, pipeline: 'travel', after: p1.runs[1]?.cursor });
+        expect(p2.runs.map((r) => r.run.id)).toEqual(travel.slice(2));
+        expect(p2.hasNextPage).toBe(false);
+        const p3 = await store.list({ first: 3, pipeline: 'travel', after: p1.runs[0]?.cursor });
+        expect(p3.runs.map((r) => r.run.id)).toEqual(travel.slice(1));
+        expect(p3.hasNextPage).toBe(false);
+        expect(p2.runs.map((r) => r.run)).toEqual(await store.getMany(travel.slice(2)));
+        // a cursor is a place in creation order: one from the unfiltered list pages a filtered one
+        const all = await store.list({ first: 4 });
+        expect(all.runs.map((r) => r.run.id)).toEqual([b4, t4, b3, t3].map((r) => r.run.id));
+        expect(await ids({ pipeline: 'travel', after: all.runs[3]?.cursor })).toEqual([t2, t1].map((r) => r.run.id));
+      });
+
+      it('lists by stage and pipeline together, following transitions, page by page', async () => {
+        const travel = [];
+        const banking = [];
+        for (let i = 0; i < 5; i++) {
+          travel.push((await create({ pipeline: i % 2 ? TRAVEL : TRAVEL_V2 })).run.id);
+          banking.push((await create({ pipeline: BANKING })).run.id);
+        }
+        const [t0, t1, t2, t3, t4] = travel as [string, string, string, string, string];
+        const [b0, b1, b2, b3, b4] = banking as [string, string, string, string, string];
+        for (const id of [t0, t2, t4, b1, b3]) {
+          await store.transition(id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        }
+        expect(await ids({ stage: 'EXTRACTING', pipeline: 'travel' })).toEqual([t4, t2, t0]);
+        expect(await ids({ stage: 'EXTRACTING', pipeline: 'banking' })).toEqual([b3, b1]);
+        expect(await ids({ stage: 'RECEIVED', pipeline: 'travel' })).toEqual([t3, t1]);
+        expect(await ids({ stage: 'RECEIVED', pipeline: 'banking' })).toEqual([b4, b2, b0]);
+        expect(await ids({ stage: 'EXTRACTING' })).toEqual([t4, b3, t2, b1, t0]);
+        expect(await ids({ stage: 'COMPLETE', pipeline: 'travel' })).toEqual([]);
+        expect(await ids({ stage: 'EXTRACTING', pipeline: 'telecom' })).toEqual([]);
+
+        const p1 = await store.list({ first: 2, stage: 'EXTRACTING', pipeline: 'travel' });
+        expect(p1.runs.map((r) => r.run.id)).toEqual([t4, t2]);
+        expect(p1.hasNextPage).toBe(true);
+        const p2 = await store.list({ first: 2, stage: 'EXTRACTING', pipeline: 'travel', after: p1.runs[1]?.cursor });
+        expect(p2.runs.map((r) => r.run.id)).toEqual([t0]);
+        expect(p2.hasNextPage).toBe(false);
+        const exact = await store.list({ first: 3, stage: 'EXTRACTING', pipeline: 'travel' });
+        expect(exact.runs.map((r) => r.run.id)).toEqual([t4, t2, t0]);
+        expect(exact.hasNextPage).toBe(false);
+
+        // a run leaves its pipeline's list of the stage it left, and joins the one it reached
+        await store.transition(t2, { stage: 'EXTRACTED', at: at(2), extraction, running: null });
+        await store.transition(b1, { stage: 'FAILED', at: at(2), error: failure(), running: null });
+        expect(await ids({ stage: 'EXTRACTING', pipeline: 'travel' })).toEqual([t4, t0]);
+        expect(await ids({ stage: 'EXTRACTED', pipeline: 'travel' })).toEqual([t2]);
+        expect(await ids({ stage: 'EXTRACTED', pipeline: 'banking' })).toEqual([]);
+        expect(await ids({ stage: 'FAILED', pipeline: 'banking' })).toEqual([b1]);
+        expect(await ids({ pipeline: 'travel' })).toEqual([t4, t3, t2, t1, t0]);
+        // the interrupted-run sweep is a transition too
+        const swept = await store.markInterrupted(at(3), interrupted);
+        expect(swept.map((e) => e.runId).sort()).toEqual([t0, t4, b3].sort());
+        expect(await ids({ stage: 'EXTRACTING', pipeline: 'travel' })).toEqual([]);
+        expect(await ids({ stage: 'FAILED', pipeline: 'travel' })).toEqual([t4, t0]);
+        expect(await ids({ stage: 'FAILED', pipeline: 'banking' })).toEqual([b3, b1]);
+      });
+    });
+
+    describe('pipeline definitions', () => {
+      // plain JSON as a loader makes it: nesting, arrays, unicode, numbers, nulls, key order
+      const definition = {
+        description: 'Flight changes — ünïcode, "quotes" and \\ backslashes',
+        extraction: {
+          model: 'sim-extractor',
+          fallbacks: [],
+          prompt: 'You extract...\nline two',
+          schema: {
+            type: 'object',
+            required: ['action'],
+            properties: { action: { enum: ['modify_flight', 'unknown'] }, seat: { pattern: '^[0-9]{1,3}[A-Z]$' } },
+          },
+          options: { temperature: 0.1, maxTokens: 500 },
+          cache: null,
+        },
+        rules: [{ id: 'r1', when: {}, verdict: { isValid: false, reason: 'no', nextSteps: ['a'] } }],
+        zeta: 1.5e-7,
+        alpha: true,
+      };
+
+      it('round-trips a saved definition, equal and in its key order', async () => {
+        await store.savePipeline(TRAVEL, definition);
+        const read = await store.pipelineDefinition(TRAVEL);
+        expect(read).toEqual(definition);
+        expect(JSON.stringify(read)).toBe(JSON.stringify(definition));
+        expect(await store.pipelineDefinition({ ...TRAVEL })).toEqual(definition);
+      });
+
+      it('answers null for a name or version never saved', async () => {
+        await store.savePipeline(TRAVEL, definition);
+        expect(await store.pipelineDefinition(TRAVEL_V2)).toBeNull();
+        expect(await store.pipelineDefinition({ name: 'telecom', version: TRAVEL.version })).toBeNull();
+        expect(await store.pipelineDefinition(LEGACY_PIPELINE)).toBeNull();
+      });
+
+      it('saving again is harmless; the first save of a version stands', async () => {
+        await store.savePipeline(TRAVEL, definition);
+        await store.savePipeline(TRAVEL, definition);
+        await Promise.all(Array.from({ length: 5 }, () => store.savePipeline(TRAVEL, definition)));
+        await store.savePipeline(TRAVEL, { other: true });
+        expect(await store.pipelineDefinition(TRAVEL)).toEqual(definition);
+      });
+
+      it('keeps the versions of a name, and the names, apart', async () => {
+        await store.savePipeline(TRAVEL, definition);
+        await store.savePipeline(TRAVEL_V2, { v: 2 });
+        await store.savePipeline({ name: 'banking', version: TRAVEL.version }, ['banking']);
+        expect(await store.pipelineDefinition(TRAVEL)).toEqual(definition);
+        expect(await store.pipelineDefinition(TRAVEL_V2)).toEqual({ v: 2 });
+        expect(await store.pipelineDefinition({ name: 'banking', version: TRAVEL.version })).toEqual(['banking']);
+      });
+
+      it('refuses what is not JSON, and saves nothing for it', async () => {
+        await expect(store.savePipeline(BANKING, undefined)).rejects.toThrow(TypeError);
+        expect(await store.pipelineDefinition(BANKING)).toBeNull();
+      });
+
+      it('outlives the runs that used it: retention deletes runs, never definitions', async () => {
+        await store.savePipeline(BANKING, definition);
+        await create({ pipeline: BANKING, createdAt: at(10) });
+        expect(await store.deleteCreatedBefore(at(20))).toBe(1);
+        expect(await store.pipelineDefinition(BANKING)).toEqual(definition);
+      });
+    });
+
     describe('leases', () => {
       // long enough that no pause of a busy machine lets a lease meant to be live run out
       const lease = (stage: StageName = 'extraction') => ({ stage, ttl: 60_000 });
@@ -589,6 +768,11 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
         expect(await store.events(old2.run.id)).toEqual([]);
         expect((await store.list({ first: 10 })).runs.map((r) => r.run.id)).toEqual([young.run.id, edge.run.id]);
         expect((await store.list({ first: 10, stage: 'EXTRACTING' })).runs).toEqual([]);
+        expect((await store.list({ first: 10, pipeline: 'travel' })).runs.map((r) => r.run.id)).toEqual([
+          young.run.id,
+          edge.run.id,
+        ]);
+        expect((await store.list({ first: 10, pipeline: 'travel', stage: 'EXTRACTING' })).runs).toEqual([]);
         expect(await store.markInterrupted(at(50), () => failure('RUN_INTERRUPTED'))).toEqual([]);
         // the key named a deleted run: a new run is made
         const again = await create({ idempotencyKey: 'k-old', createdAt: at(50) });
@@ -601,6 +785,82 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
       it('ping resolves while the store is reachable', async () => {
         await expect(store.ping()).resolves.toBeUndefined();
       });
+    });
+  });
+}
+
+/**
+ * Runs written before pipelines existed, by the previous schema or layout.
+ * `open` writes the given runs (at RECEIVED, their `pipeline` ignored) as the
+ * previous version of the store did, then opens this version over them.
+ */
+export function describeLegacyRunsContract(name: string, open: (legacy: NewRun[]) => Promise<RunStore>): void {
+  describe(`RunStore contract, runs written before pipelines: ${name}`, () => {
+    let store: RunStore;
+    let legacy: NewRun[];
+    beforeEach(async () => {
+      legacy = [newRun({ createdAt: at(1) }), newRun({ createdAt: at(2), idempotencyKey: 'k-legacy' })];
+      store = await open(legacy);
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+    const ids = async (q: { first?: number; stage?: PipelineStage; pipeline?: string; after?: string }) =>
+      (await store.list({ first: 10, ...q })).runs.map((r) => r.run.id);
+
+    it('read as the legacy pipeline', async () => {
+      const [old1, old2] = legacy as [NewRun, NewRun];
+      expect(await store.get(old1.id)).toMatchObject({ id: old1.id, text: old1.text, pipeline: LEGACY_PIPELINE });
+      expect((await store.getMany([old2.id]))[0]).toMatchObject({
+        idempotencyKey: 'k-legacy',
+        pipeline: LEGACY_PIPELINE,
+      });
+      expect((await store.list({ first: 10 })).runs.map((r) => [r.run.id, r.run.pipeline])).toEqual([
+        [old2.id, LEGACY_PIPELINE],
+        [old1.id, LEGACY_PIPELINE],
+      ]);
+    });
+
+    it('are listed under the legacy pipeline, alone and by stage, beside new runs', async () => {
+      const [old1, old2] = legacy.map((r) => r.id) as [string, string];
+      const fresh = (await store.create(newRun({ pipeline: TRAVEL, createdAt: at(3) }), EPOCH)).run.id;
+      const banking = (await store.create(newRun({ pipeline: BANKING, createdAt: at(4) }), EPOCH)).run.id;
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name })).toEqual([fresh, old2, old1]);
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'RECEIVED' })).toEqual([fresh, old2, old1]);
+      expect(await ids({ pipeline: 'banking' })).toEqual([banking]);
+      const p1 = await store.list({ first: 2, pipeline: LEGACY_PIPELINE.name, stage: 'RECEIVED' });
+      expect(p1.runs.map((r) => r.run.id)).toEqual([fresh, old2]);
+      expect(p1.hasNextPage).toBe(true);
+      const p2 = await store.list({ first: 2, pipeline: LEGACY_PIPELINE.name, after: p1.runs[1]?.cursor });
+      expect(p2.runs.map((r) => r.run.id)).toEqual([old1]);
+      expect(p2.hasNextPage).toBe(false);
+    });
+
+    it('move between the legacy pipeline stage lists as they go on, and stay legacy', async () => {
+      const [old1, old2] = legacy.map((r) => r.id) as [string, string];
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'RECEIVED' })).toEqual([old2, old1]);
+      const { run } = await store.transition(old1, { stage: 'EXTRACTING', at: at(5), running: 'extraction' });
+      expect(run.pipeline).toEqual(LEGACY_PIPELINE);
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'EXTRACTING' })).toEqual([old1]);
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'RECEIVED' })).toEqual([old2]);
+      await store.transition(old1, { stage: 'EXTRACTED', at: at(6), extraction, running: null });
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'EXTRACTING' })).toEqual([]);
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'EXTRACTED' })).toEqual([old1]);
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name })).toEqual([old2, old1]);
+      expect((await store.get(old1))?.pipeline).toEqual(LEGACY_PIPELINE);
+    });
+
+    it('are deleted by retention from every list', async () => {
+      const [old1, old2] = legacy.map((r) => r.id) as [string, string];
+      // moved on before anything listed by pipeline
+      await store.transition(old1, { stage: 'EXTRACTING', at: at(5), running: 'extraction' });
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'EXTRACTING' })).toEqual([old1]);
+      expect(await store.deleteCreatedBefore(at(2))).toBe(1);
+      expect(await store.get(old1)).toBeNull();
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name })).toEqual([old2]);
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'EXTRACTING' })).toEqual([]);
+      expect(await store.deleteCreatedBefore(at(3))).toBe(1);
+      expect(await ids({ pipeline: LEGACY_PIPELINE.name })).toEqual([]);
     });
   });
 }
