@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit, pipelineVariables } from './config.js';
 import { createLogger } from './logger.js';
 import { checkPipelineDir } from './pipeline/definition/load.js';
-import { type ExampleOutcome, runExamples } from './pipeline/examples.js';
-import { createRuntime } from './runtime.js';
 import { formatProblem } from './pipeline/definition/problems.js';
 import type { CompiledPipeline } from './pipeline/definition/types.js';
+import { type ExampleOutcome, runExamples } from './pipeline/examples.js';
+import { createRuntime } from './runtime.js';
 
 const HELP = `Usage: npm run pipelines -- <command> [options]
 

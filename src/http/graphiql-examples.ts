@@ -3,7 +3,8 @@ export const GRAPHIQL_TABS = [
   {
     query: `# Runs the extraction, sends it at once, then the specialization when it is ready.
 # Only the stages you select are paid for.
-# pipeline names one of Query.pipelines (travel, banking, telecom); absent: the default.
+# pipeline names one of the pipelines served (query { pipelines { name description ruleIds } });
+# absent: the default (travel).
 mutation Orchestrate {
   orchestrate(input: { text: "I need to change my flight to next Tuesday and update my seat to 14A", pipeline: "travel" }) {
     id
@@ -17,13 +18,7 @@ mutation Orchestrate {
 }
 `,
   },
-  {
-    query: `# The pipelines served: their entity schema, rules and models.
-query Pipelines {
-  pipelines { name version description ruleIds extractionModel specializationModel entitySchema }
-}
-`,
-  },
+
   {
     query: `# Paste a run id from the Orchestrate tab: its history, then live events.
 subscription Progress {

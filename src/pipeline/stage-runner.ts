@@ -4,18 +4,18 @@ import type { AttemptNotice, Gateway } from '../gateway/types.js';
 import type { Logger } from '../logger.js';
 import { inSpan } from '../observability/tracing.js';
 import type { RunStore } from '../store/run-store.js';
+import type { PipelineCatalog } from './catalog.js';
+import { evaluateRules } from './definition/rules.js';
 import { StageFailure } from './failures.js';
 import type { RunRecord } from './run.js';
 import type { HeldLease } from './stage-lease.js';
-import type { PipelineCatalog } from './catalog.js';
-import { evaluateRules } from './definition/rules.js';
 import { type EntityBounds, runExtraction, runSpecialization } from './stages.js';
 import { TransitionWriter } from './transition-writer.js';
 import {
   DONE_STAGE,
   type ExtractionResult,
-  RUNNING_STAGE,
   RULES_MODEL,
+  RUNNING_STAGE,
   type SpecializationResult,
   type SpecializationVerdict,
   type StageName,

@@ -5,6 +5,7 @@ export const DeciderEnum = builder.enumType('Decider', {
   description: "Who decided a verdict: the domain model, or one of the pipeline's rules (no model call)",
   values: ['MODEL', 'RULES'] as const,
 });
+
 import { TokenUsageRef } from './token-usage.js';
 
 export const SpecializationRef = builder.objectRef<SpecializationResult>('Specialization').implement({

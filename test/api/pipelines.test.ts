@@ -141,8 +141,8 @@ describe('what reaches the gateway', () => {
     t = await createTestApp({ sim: sim.current, deps: { gateway: gw.gateway } });
   });
   afterAll(async () => {
+    // the app closes the gateway it was handed
     await t.close();
-    await gw.close();
     await sim.current?.close();
   });
 
