@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
 import type { YogaInitialContext } from 'graphql-yoga';
+import type { Principal } from './access/key-ring.js';
+import type { CircuitState } from './gateway/circuit-breaker.js';
 import type { Orchestrator } from './pipeline/orchestrator.js';
 import type { RunRecord, StageEvent } from './pipeline/run.js';
 import type { ExtractionResult, SpecializationResult, StageName } from './pipeline/types.js';
@@ -13,6 +15,15 @@ export interface Context extends YogaInitialContext {
   orchestrator: Orchestrator;
   loaders: Loaders;
   stageCalls: StageCalls;
+  /** this process's circuit per model (the runtime's CircuitBreaker), for `stats` */
+  circuits: () => Array<{ model: string; state: CircuitState }>;
+  /** who is calling: set by useAccess (HTTP) or the WebSocket server once the key is checked */
+  caller?: { principal: Principal };
+}
+
+/** What the app hands every request's context besides the orchestrator. */
+export interface ContextDeps {
+  circuits: Context['circuits'];
 }
 
 export interface Loaders {
@@ -54,10 +65,11 @@ export class StageCalls {
   }
 }
 
-export function createContext(orchestrator: Orchestrator, initial: YogaInitialContext): Context {
+export function createContext(orchestrator: Orchestrator, initial: YogaInitialContext, deps: ContextDeps): Context {
   return {
     ...initial,
     orchestrator,
+    circuits: deps.circuits,
     loaders: createLoaders(orchestrator),
     stageCalls: new StageCalls(orchestrator, initial.request?.signal),
   };
