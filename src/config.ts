@@ -79,6 +79,8 @@ export interface Config {
   otlpEndpoint?: string;
   /** subscriptions held at once: by one WebSocket, and by one API key (or client address) over every transport */
   subscriptionLimits: { perConnection: number; perKey: number };
+  /** CONSOLE: serve the operations console at /console (and redirect / to it) */
+  console: boolean;
 }
 
 export class ConfigError extends Error {
@@ -166,6 +168,7 @@ const envSchema = z.object({
   ALLOWED_MODEL_IDS: optionalString,
   MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 1_000_000, 100),
   MAX_SUBSCRIPTIONS_PER_KEY: int(1, 10_000_000, 5000),
+  CONSOLE: boolish,
 });
 
 type Env = Record<string, string | undefined>;
@@ -316,6 +319,8 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     stageLeaseMs: e.STAGE_LEASE_MS,
     persistedOperations: e.PERSISTED_OPERATIONS_FILE ? readPersistedOperations(e.PERSISTED_OPERATIONS_FILE) : undefined,
     subscriptionLimits: { perConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION, perKey: e.MAX_SUBSCRIPTIONS_PER_KEY },
+    // a static page whose every call carries a key: as safe to serve in production as the API itself
+    console: isTrue(e.CONSOLE, true),
   };
 }
 
