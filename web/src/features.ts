@@ -1,0 +1,18 @@
+import { RunDetailDocument, RunRowDocument, RunsPageDocument } from './api/documents.js';
+import type { ConsoleOperations } from './api/shapes.js';
+import { DeskRunDocument } from './desk/desk-run.js';
+
+/**
+ * The operations the console sends. These use today's schema. Once the
+ * server has the pipeline fields (`OrchestrateInput.pipeline`,
+ * `OrchestrationRun.pipeline`, `Query.pipelines`, `runs(pipeline:)`,
+ * `Specialization.decidedBy`/`rule`), switch to the operations of
+ * ./pipelines/ (see its index.ts): the pipeline column, filter and picker
+ * and the decided-by column appear with them.
+ */
+export const operations: ConsoleOperations = {
+  runsPage: RunsPageDocument,
+  runRow: RunRowDocument,
+  runDetail: RunDetailDocument,
+  tryRun: DeskRunDocument,
+};
