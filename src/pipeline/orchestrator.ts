@@ -60,7 +60,8 @@ export class Orchestrator {
   /** this process's name on leases */
   readonly instanceId = randomUUID();
   readonly leaseTtlMs: number;
-  private readonly now: () => Date;
+  /** the clock runs are stamped with (a test's, when it hands one in): windows over runs read it too */
+  readonly now: () => Date;
   private readonly newId: () => string;
 
   constructor(private readonly o: OrchestratorOptions) {

@@ -96,7 +96,7 @@ builder.queryField('stats', (t) =>
         throw new AppError('BAD_USER_INPUT', `sinceMinutes must be between 1 and ${MAX_MINUTES}`);
       const stats = await collectStats(ctx.orchestrator.store, {
         sinceMinutes: minutes,
-        now: new Date(),
+        now: ctx.orchestrator.now(),
         cap: MAX_RUNS,
       });
       return { ...stats, circuits: ctx.circuits() };
