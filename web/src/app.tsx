@@ -1,10 +1,10 @@
+import type { FunctionComponent } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { createApiClient, errorCode, errorMessage } from './api/client.js';
 import { ViewerDocument } from './api/documents.js';
 import { storedKey, storeKey } from './api/key.js';
 import { hrefs, Link, type Route, routeOf, useLocation } from './router.js';
 import { type Session, SessionContext, type Viewer } from './session.js';
-import { HealthView } from './views/health.js';
 import { KeyPrompt } from './views/key-prompt.js';
 import { RunDetailView } from './views/run-detail.js';
 import { RunsView } from './views/runs.js';
@@ -104,7 +104,7 @@ function View({ route }: { route: Route }) {
     case 'try':
       return <TryItView />;
     case 'health':
-      return <HealthView minutes={route.minutes} />;
+      return <LazyHealth minutes={route.minutes} />;
     default:
       return (
         <section>
@@ -115,6 +115,19 @@ function View({ route }: { route: Route }) {
         </section>
       );
   }
+}
+
+type HealthProps = { minutes: number };
+let healthView: Promise<FunctionComponent<HealthProps>> | undefined;
+
+/** Health is the only view with charts: Chart.js is fetched when it is first opened, not with the page. */
+function LazyHealth(props: HealthProps) {
+  const [View, setView] = useState<FunctionComponent<HealthProps> | null>(null);
+  useEffect(() => {
+    healthView ??= import('./views/health.js').then((m) => m.HealthView);
+    void healthView.then((v) => setView(() => v));
+  }, []);
+  return View ? <View {...props} /> : <p role="status">Loading…</p>;
 }
 
 function titleOf(route: Route): string {
