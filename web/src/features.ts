@@ -1,4 +1,4 @@
-import { RunDetailDocument, RunRowDocument, RunsPageDocument } from './api/documents.js';
+import { RunDetailDocument, RunsPageDocument } from './api/documents.js';
 import type { ConsoleOperations } from './api/shapes.js';
 import { DeskRunDocument } from './desk/desk-run.js';
 
@@ -13,7 +13,6 @@ import { DeskRunDocument } from './desk/desk-run.js';
  */
 export const operations: ConsoleOperations = {
   runsPage: RunsPageDocument,
-  runRow: RunRowDocument,
   runDetail: RunDetailDocument,
   tryRun: DeskRunDocument,
 };

@@ -61,14 +61,6 @@ export const RunsPageDocument = graphql(`
   }
 `);
 
-export const RunRowDocument = graphql(`
-  query ConsoleRun($id: ID!) {
-    run(id: $id) {
-      ...ConsoleRunRow
-    }
-  }
-`);
-
 export const RunDetailFragment = graphql(`
   fragment ConsoleRunDetail on OrchestrationRun {
     id

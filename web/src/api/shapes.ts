@@ -126,7 +126,6 @@ export interface ConsoleOperations {
     },
     RunsPageVars
   >;
-  runRow: TypedDocumentNode<{ run?: RowNode | null }, { id: string }>;
   runDetail: TypedDocumentNode<{ run?: DetailNode | null }, { id: string }>;
   /** "Try it": the run with its extraction and verdict each in a deferred payload */
   tryRun: TypedDocumentNode<TryShape, TryVars>;

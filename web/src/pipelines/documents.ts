@@ -45,22 +45,6 @@ export const RunsPageWithPipelinesDocument = graphql(`
   }
 `);
 
-export const RunRowWithPipelineDocument = graphql(`
-  query ConsoleRunWithPipeline($id: ID!) {
-    run(id: $id) {
-      ...ConsoleRunRow
-      pipeline {
-        name
-        version
-      }
-      specialization {
-        decidedBy
-        rule
-      }
-    }
-  }
-`);
-
 export const RunDetailWithPipelineDocument = graphql(`
   query ConsoleRunDetailWithPipeline($id: ID!) {
     run(id: $id) {

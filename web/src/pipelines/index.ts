@@ -3,7 +3,6 @@ import {
   DeskRunOnPipelineDocument,
   PipelinesDocument,
   RunDetailWithPipelineDocument,
-  RunRowWithPipelineDocument,
   RunsPageWithPipelinesDocument,
 } from './documents.js';
 
@@ -19,7 +18,6 @@ import {
  */
 export const pipelineOperations: ConsoleOperations = {
   runsPage: RunsPageWithPipelinesDocument,
-  runRow: RunRowWithPipelineDocument,
   runDetail: RunDetailWithPipelineDocument,
   tryRun: DeskRunOnPipelineDocument,
   pipelines: PipelinesDocument,

@@ -47,11 +47,7 @@ function toRow(node: RowNode, cursor?: string): Row {
   };
 }
 
-type Action =
-  | { type: 'page'; rows: Row[] }
-  | { type: 'upsert'; row: Row; insert: boolean }
-  | { type: 'remove'; id: string }
-  | { type: 'event'; event: LiveEvent };
+type Action = { type: 'page'; rows: Row[] } | { type: 'event'; event: LiveEvent };
 
 interface State {
   rows: Map<string, Row>;
@@ -59,29 +55,22 @@ interface State {
 }
 
 function reduce(state: State, action: Action): State {
-  const rows = new Map(state.rows);
   switch (action.type) {
-    case 'page':
+    case 'page': {
+      // the page as read is what the table shows; a stage an event brought since is kept
+      const next = new Map<string, Row>();
       for (const row of action.rows) {
-        const known = rows.get(row.id);
-        // a live update may be newer than the page's copy
-        rows.set(row.id, known && known.seq > row.seq ? { ...known, cursor: row.cursor } : row);
+        const known = state.rows.get(row.id);
+        next.set(row.id, known && known.seq > row.seq ? { ...row, stage: known.stage, seq: known.seq } : row);
       }
-      return { rows, loaded: true };
-    case 'upsert': {
-      const known = rows.get(action.row.id);
-      if (!known && !action.insert) return state;
-      rows.set(action.row.id, { ...action.row, cursor: known?.cursor, seq: Math.max(action.row.seq, known?.seq ?? 0) });
-      return { ...state, rows };
+      return { rows: next, loaded: true };
     }
-    case 'remove':
-      rows.delete(action.id);
-      return { ...state, rows };
     case 'event': {
       const e = action.event;
-      const known = rows.get(e.runId);
+      const known = state.rows.get(e.runId);
       if (!known || e.seq <= known.seq) return state;
-      // the badge moves at once; the figures follow when the run is read again
+      // the badge moves at once; the figures follow when the page is read again
+      const rows = new Map(state.rows);
       rows.set(e.runId, {
         ...known,
         stage: e.stage,
@@ -93,8 +82,14 @@ function reduce(state: State, action: Action): State {
   }
 }
 
-/** Events after which a run has new figures worth reading: a new run, a stage done, an end. */
+/** Events after which the page has new rows or figures: a new run, a stage done, an end. */
 const READ_AGAIN: ReadonlySet<string> = new Set(['RECEIVED', 'EXTRACTED', 'COMPLETE', 'FAILED']);
+/**
+ * At most one read of the page per this many ms, however busy the server:
+ * the console's key spends at most 30 queries a minute on it (a rate limit
+ * counts them), and badges move at once from the events anyway.
+ */
+const READ_EVERY_MS = 2000;
 
 /**
  * The newest runs, kept current by `pipelineEvents`: new runs appear at the
@@ -112,8 +107,6 @@ export function RunsView({ route }: { route: Extract<Route, { view: 'runs' }> })
   const [live, setLive] = useState<LiveState>('connecting');
   const [reloads, setReloads] = useState(0);
   const [pipelines, setPipelines] = useState<readonly PipelineInfo[]>([]);
-
-  const matches = (row: Row) => (!stage || row.stage === stage) && (!pipeline || row.pipeline?.name === pipeline);
 
   useEffect(() => {
     const doc = operations.pipelines;
@@ -142,36 +135,24 @@ export function RunsView({ route }: { route: Extract<Route, { view: 'runs' }> })
   }, [client, after, stage, pipeline, reloads]);
 
   useEffect(() => {
-    // one read of a run at a time; an event during it asks for one more
-    const reading = new Map<string, boolean>();
-    const read = (id: string) => {
-      if (reading.has(id)) return void reading.set(id, true);
-      reading.set(id, false);
-      client
-        .query(operations.runRow, { id })
-        .toPromise()
-        .then((r) => {
-          const node = r.data?.run;
-          if (node) {
-            const row = toRow(node);
-            // new runs join the first page only; rows shown follow their run, or leave when a filter no longer fits
-            if (matches(row)) dispatch({ type: 'upsert', row, insert: !after });
-            else dispatch({ type: 'remove', id });
-          }
-          const again = reading.get(id);
-          reading.delete(id);
-          if (again) read(id);
-        });
-    };
-    return followEvents(client, {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stop = followEvents(client, {
       state: setLive,
       reconnected: () => setReloads((n) => n + 1),
       event: (e) => {
         dispatch({ type: 'event', event: e });
-        if (READ_AGAIN.has(e.stage)) read(e.runId);
+        if (!READ_AGAIN.has(e.stage) || timer) return;
+        timer = setTimeout(() => {
+          timer = undefined;
+          setReloads((n) => n + 1);
+        }, READ_EVERY_MS);
       },
     });
-  }, [client, after, stage, pipeline]);
+    return () => {
+      clearTimeout(timer);
+      stop();
+    };
+  }, [client]);
 
   const rows = [...state.rows.values()].sort(
     (a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
