@@ -1,12 +1,14 @@
 # syntax=docker/dockerfile:1
 
-# ---- build: all dependencies, compile TypeScript to dist/ ----
+# ---- build: all dependencies, compile TypeScript to dist/ and the console (web/) to dist/console/ ----
 FROM node:24-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/build-console.ts ./scripts/
+COPY web ./web
 RUN npm run build
 
 # ---- prod-deps: production dependencies only (better-sqlite3 builds here, where compilers are) ----

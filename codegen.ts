@@ -1,25 +1,34 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
+const typesConfig = {
+  useTypeImports: true,
+  enumsAsTypes: true,
+  scalars: { DateTime: 'string', JSON: 'unknown' },
+};
+
 /**
- * Typed documents for the tests, from the checked-in SDL. `npm test` runs
+ * Typed documents, from the checked-in SDL: for the tests (and the
+ * persisted-operations allow-list) and for the console. `npm test` runs
  * `codegen --check`, so the generated files can never be stale.
  */
 const config: CodegenConfig = {
-  // NodeNext resolution wants explicit .js extensions in the generated imports
+  // NodeNext resolution wants explicit .js extensions in the generated imports (vite resolves them too)
   importExtension: '.js',
   schema: 'schema/schema.graphql',
-  documents: ['operations/**/*.graphql', 'test/**/*.ts', '!test/gql/**'],
   ignoreNoDocuments: false,
   generates: {
     'test/gql/': {
+      documents: ['operations/**/*.graphql', 'test/**/*.ts', '!test/gql/**'],
       preset: 'client',
-      config: {
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { DateTime: 'string', JSON: 'unknown' },
-      },
+      config: typesConfig,
       // persisted-documents.json: the allow-list of PERSISTED_OPERATIONS_FILE
       presetConfig: { fragmentMasking: false, persistedDocuments: true },
+    },
+    'web/src/gql/': {
+      documents: ['web/src/**/*.{ts,tsx}', '!web/src/gql/**'],
+      preset: 'client',
+      config: typesConfig,
+      presetConfig: { fragmentMasking: false },
     },
   },
 };

@@ -20,6 +20,7 @@ import { PATHS } from './http/paths.js';
 import { useHideSchemaHints, withoutSchemaHints } from './http/schema-hints.js';
 import { useAccess } from './http/use-access.js';
 import { useBodyLimit } from './http/use-body-limit.js';
+import { useConsole } from './http/use-console.js';
 import { useDrainGate } from './http/use-drain-gate.js';
 import { useMetrics } from './http/use-metrics-endpoint.js';
 import { usePersistedOperationsOnly } from './http/use-persisted-operations-only.js';
@@ -126,6 +127,8 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
       pingStore: () => runtime.store.ping(),
       circuits: () => runtime.breaker.states(),
     }),
+    // the console's static page and assets (public, like GraphiQL's page: each GraphQL call it makes carries the key)
+    ...(config.console ? [useConsole({ logger })] : []),
     // 4. once draining, new operations go elsewhere
     useDrainGate(() => app.state === 'draining', metrics),
     // 5. refuse oversized bodies before anything reads them
@@ -165,6 +168,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     orchestrator,
     runs: runtime.store,
     pipelines: runtime.pipelines,
+    circuits: () => runtime.breaker.states(),
     progress: { runs: runtime.store, bus: runtime.bus, onStop: (fn) => orchestrator.onStop(fn) },
   };
   app.yoga = createYoga<Record<string, unknown>, Context>({

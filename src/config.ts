@@ -80,6 +80,8 @@ export interface Config {
   /** subscriptions held at once: by one WebSocket, and by one API key (or client address) over every transport */
   subscriptionLimits: { perConnection: number; perKey: number };
   pipelines: PipelinesConfig;
+  /** CONSOLE: serve the operations console at /console (and redirect / to it) */
+  console: boolean;
 }
 
 /** Where pipeline definitions come from, and what `${VAR}` in their model ids may read. */
@@ -195,6 +197,7 @@ const envSchema = z.object({
   ALLOWED_MODEL_IDS: optionalString,
   MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 1_000_000, 100),
   MAX_SUBSCRIPTIONS_PER_KEY: int(1, 10_000_000, 5000),
+  CONSOLE: boolish,
 });
 
 type Env = Record<string, string | undefined>;
@@ -346,6 +349,8 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     persistedOperations: e.PERSISTED_OPERATIONS_FILE ? readPersistedOperations(e.PERSISTED_OPERATIONS_FILE) : undefined,
     subscriptionLimits: { perConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION, perKey: e.MAX_SUBSCRIPTIONS_PER_KEY },
     pipelines: pipelinesConfig(env, e),
+    // a static page whose every call carries a key: as safe to serve in production as the API itself
+    console: isTrue(e.CONSOLE, true),
   };
 }
 

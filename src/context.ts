@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
 import type { YogaInitialContext } from 'graphql-yoga';
+import type { Principal } from './access/key-ring.js';
+import type { CircuitState } from './gateway/circuit-breaker.js';
 import type { PipelineCatalog } from './pipeline/catalog.js';
 import type { Orchestrator } from './pipeline/orchestrator.js';
 import type { ProgressSource } from './pipeline/progress.js';
@@ -21,6 +23,10 @@ export interface Context extends YogaInitialContext {
   progress: ProgressSource;
   /** the pipelines served */
   pipelines: Pick<PipelineCatalog, 'list'>;
+  /** this process's circuit per model (the runtime's CircuitBreaker), for `stats` */
+  circuits: () => Array<{ model: string; state: CircuitState }>;
+  /** who is calling: set by useAccess (HTTP) or the WebSocket server once the key is checked */
+  caller?: { principal: Principal };
   loaders: Loaders;
   stageCalls: StageCalls;
 }
@@ -31,6 +37,7 @@ export interface ContextDeps {
   runs: RunReader;
   progress: ProgressSource;
   pipelines: Pick<PipelineCatalog, 'list'>;
+  circuits: Context['circuits'];
 }
 
 export interface Loaders {

@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 import type { LogLevel } from './config.js';
 
 export type { Logger };
@@ -39,6 +40,21 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     },
     destination,
   );
+}
+
+/**
+ * For a person at a terminal: one coloured line per entry, in this process
+ * (no worker thread to flush at exit). Redaction happened before the line
+ * was written, so it holds no more than the JSON would.
+ */
+export function prettyDestination(): DestinationStream {
+  return pretty({
+    colorize: true,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    singleLine: true,
+  });
 }
 
 /** Replaces every occurrence of the given secrets (and any bearer/basic credential) in free text. */

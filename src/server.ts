@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { type App, createApp } from './app.js';
 import { loadConfigOrExit } from './config.js';
+import { PATHS } from './http/paths.js';
 import { attachWebSocket } from './http/websocket.js';
+import { createLogger, prettyDestination } from './logger.js';
 
 /** After a drain, how long responses in progress get before their connections are cut. */
 const RESPONSE_FLUSH_MS = 3000;
@@ -73,12 +75,21 @@ export async function startServer(app: App, host: string, port: number): Promise
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const app = await createApp(config);
-  const { logger } = app.runtime;
+  // a person at a terminal reads lines; anything else (a container, a file, a pipe) gets JSON
+  const logger = createLogger(config.logLevel, process.stdout.isTTY ? prettyDestination() : undefined);
+  const app = await createApp(config, { logger });
   const running = await startServer(app, config.host, config.port);
+  const consoleUrl = config.console ? `${running.url}${PATHS.console}` : undefined;
   logger.info(
-    { url: `${running.url}/graphql`, mode: config.gateway.mode, store: config.redisUrl ? 'redis' : config.sqlitePath },
-    `serving GraphQL at ${running.url}/graphql (GraphiQL in a browser)`,
+    {
+      url: `${running.url}${PATHS.graphql}`,
+      console: consoleUrl,
+      mode: config.gateway.mode,
+      store: config.redisUrl ? 'redis' : config.sqlitePath,
+    },
+    consoleUrl
+      ? `serving the console at ${consoleUrl} and GraphQL at ${running.url}${PATHS.graphql} (GraphiQL in a browser)`
+      : `serving GraphQL at ${running.url}${PATHS.graphql} (GraphiQL in a browser)`,
   );
 
   let firstSignalAt: number | undefined;

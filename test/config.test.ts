@@ -277,3 +277,17 @@ describe('MAX_SUBSCRIPTIONS_PER_CONNECTION and MAX_SUBSCRIPTIONS_PER_KEY', () =>
     }
   });
 });
+
+describe('CONSOLE', () => {
+  it('is on by default, in production too', () => {
+    expect(loadConfig({}).console).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).console).toBe(true);
+  });
+
+  it('false turns it off; a word that is not a switch stops start-up', () => {
+    expect(loadConfig({ CONSOLE: 'false' }).console).toBe(false);
+    expect(loadConfig({ CONSOLE: 'off' }).console).toBe(false);
+    expect(loadConfig({ CONSOLE: 'true' }).console).toBe(true);
+    expect(configError({ CONSOLE: 'maybe' }).variable).toBe('CONSOLE');
+  });
+});

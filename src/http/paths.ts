@@ -6,6 +6,8 @@ export const PATHS = {
   health: '/health',
   ready: '/ready',
   metrics: '/metrics',
+  /** the operations console (a static page; its GraphQL calls carry the key) */
+  console: '/console',
 } as const;
 
 /** Probes and metrics: open, like /health in any deployment (keep /metrics off the public edge). */

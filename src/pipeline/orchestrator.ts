@@ -68,7 +68,8 @@ export class Orchestrator {
   private readonly pipelines: PipelineCatalog;
   private readonly allowedModelIds: () => ReadonlySet<string>;
   private readonly maxInputChars: number;
-  private readonly now: () => Date;
+  /** the clock runs are stamped with (a test's, when it hands one in): windows over runs read it too */
+  readonly now: () => Date;
   private readonly newId: () => string;
   private readonly leases: StageLeases;
   private readonly runner: StageRunner;

@@ -1,6 +1,8 @@
 import { builder } from './builder.js';
 import './scalars.js';
 import './query.js';
+import './stats.js';
+import './viewer.js';
 import './mutation.js';
 import './subscription.js';
 

@@ -35,6 +35,9 @@ type Documents = {
     "\n  mutation OrchestrateFull($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code message stage retryable }\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n": typeof types.OrchestrateFullDocument,
     "\n  mutation ResumeFull($id: ID!) {\n    resumeRun(id: $id) {\n      id\n      stage\n      error { code }\n      extraction { entities attempts }\n      specialization { isValid attempts }\n      events { stage attempt message error { code } }\n    }\n  }\n": typeof types.ResumeFullDocument,
     "\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n": typeof types.ReadFailedDocument,
+    "\n  query StatsForDashboard($sinceMinutes: Int) {\n    stats(sinceMinutes: $sinceMinutes) {\n      runs\n      truncated\n      byStage { stage runs }\n      failuresByCode { code runs }\n      stageLatency { stage count p50Ms p95Ms }\n      tokensByModel { model calls promptTokens completionTokens totalTokens }\n      timeline { start runs failed }\n      bucketMinutes\n      circuits { model state }\n    }\n  }\n": typeof types.StatsForDashboardDocument,
+    "\n  mutation RunBothForStats($text: String!) {\n    orchestrate(input: { text: $text }) { id stage specialization { isValid } }\n  }\n": typeof types.RunBothForStatsDocument,
+    "\n  query WhoAmI {\n    viewer { name role }\n  }\n": typeof types.WhoAmIDocument,
     "\n  subscription Progress($runId: ID!) {\n    pipelineProgress(runId: $runId) { runId seq stage at attempt message error { code } }\n  }\n": typeof types.ProgressDocument,
     "\n  subscription AllEvents {\n    pipelineEvents { runId seq stage }\n  }\n": typeof types.AllEventsDocument,
     "\n  mutation StartEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id }\n  }\n": typeof types.StartEagerDocument,
@@ -78,6 +81,9 @@ const documents: Documents = {
     "\n  mutation OrchestrateFull($text: String!) {\n    orchestrate(input: { text: $text }) {\n      id\n      stage\n      error { code message stage retryable }\n      extraction { entities }\n      specialization { isValid }\n    }\n  }\n": types.OrchestrateFullDocument,
     "\n  mutation ResumeFull($id: ID!) {\n    resumeRun(id: $id) {\n      id\n      stage\n      error { code }\n      extraction { entities attempts }\n      specialization { isValid attempts }\n      events { stage attempt message error { code } }\n    }\n  }\n": types.ResumeFullDocument,
     "\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n": types.ReadFailedDocument,
+    "\n  query StatsForDashboard($sinceMinutes: Int) {\n    stats(sinceMinutes: $sinceMinutes) {\n      runs\n      truncated\n      byStage { stage runs }\n      failuresByCode { code runs }\n      stageLatency { stage count p50Ms p95Ms }\n      tokensByModel { model calls promptTokens completionTokens totalTokens }\n      timeline { start runs failed }\n      bucketMinutes\n      circuits { model state }\n    }\n  }\n": types.StatsForDashboardDocument,
+    "\n  mutation RunBothForStats($text: String!) {\n    orchestrate(input: { text: $text }) { id stage specialization { isValid } }\n  }\n": types.RunBothForStatsDocument,
+    "\n  query WhoAmI {\n    viewer { name role }\n  }\n": types.WhoAmIDocument,
     "\n  subscription Progress($runId: ID!) {\n    pipelineProgress(runId: $runId) { runId seq stage at attempt message error { code } }\n  }\n": types.ProgressDocument,
     "\n  subscription AllEvents {\n    pipelineEvents { runId seq stage }\n  }\n": types.AllEventsDocument,
     "\n  mutation StartEager($text: String!) {\n    orchestrate(input: { text: $text, eager: true }) { id }\n  }\n": types.StartEagerDocument,
@@ -198,6 +204,18 @@ export function graphql(source: "\n  mutation ResumeFull($id: ID!) {\n    resume
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n"): (typeof documents)["\n  query ReadFailed($id: ID!) {\n    run(id: $id) { stage error { code stage retryable } extraction { entities } specialization { isValid } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StatsForDashboard($sinceMinutes: Int) {\n    stats(sinceMinutes: $sinceMinutes) {\n      runs\n      truncated\n      byStage { stage runs }\n      failuresByCode { code runs }\n      stageLatency { stage count p50Ms p95Ms }\n      tokensByModel { model calls promptTokens completionTokens totalTokens }\n      timeline { start runs failed }\n      bucketMinutes\n      circuits { model state }\n    }\n  }\n"): (typeof documents)["\n  query StatsForDashboard($sinceMinutes: Int) {\n    stats(sinceMinutes: $sinceMinutes) {\n      runs\n      truncated\n      byStage { stage runs }\n      failuresByCode { code runs }\n      stageLatency { stage count p50Ms p95Ms }\n      tokensByModel { model calls promptTokens completionTokens totalTokens }\n      timeline { start runs failed }\n      bucketMinutes\n      circuits { model state }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RunBothForStats($text: String!) {\n    orchestrate(input: { text: $text }) { id stage specialization { isValid } }\n  }\n"): (typeof documents)["\n  mutation RunBothForStats($text: String!) {\n    orchestrate(input: { text: $text }) { id stage specialization { isValid } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WhoAmI {\n    viewer { name role }\n  }\n"): (typeof documents)["\n  query WhoAmI {\n    viewer { name role }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

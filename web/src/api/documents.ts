@@ -1,0 +1,206 @@
+import { graphql } from '../gql/index.js';
+
+/**
+ * The console's operations on the current schema, typed by `npm run codegen`
+ * (web/src/gql/). Those on the pipeline fields live in ../pipelines/.
+ */
+
+export const ViewerDocument = graphql(`
+  query ConsoleViewer {
+    viewer {
+      name
+      role
+    }
+  }
+`);
+
+export const RunRowFragment = graphql(`
+  fragment ConsoleRunRow on OrchestrationRun {
+    id
+    text
+    stage
+    createdAt
+    error {
+      code
+      message
+      stage
+      retryable
+    }
+    extraction {
+      model
+      latencyMs
+    }
+    specialization {
+      model
+      latencyMs
+      isValid
+    }
+    usage {
+      totalTokens
+    }
+    events {
+      at
+    }
+  }
+`);
+
+export const RunsPageDocument = graphql(`
+  query ConsoleRuns($first: Int!, $after: String, $stage: PipelineStage) {
+    runs(first: $first, after: $after, stage: $stage) {
+      edges {
+        cursor
+        node {
+          ...ConsoleRunRow
+        }
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
+  }
+`);
+
+export const RunDetailFragment = graphql(`
+  fragment ConsoleRunDetail on OrchestrationRun {
+    id
+    text
+    stage
+    createdAt
+    error {
+      code
+      message
+      stage
+      retryable
+    }
+    extraction {
+      entities
+      model
+      latencyMs
+      attempts
+      usage {
+        promptTokens
+        completionTokens
+        totalTokens
+      }
+    }
+    specialization {
+      isValid
+      reason
+      nextSteps
+      model
+      latencyMs
+      attempts
+      usage {
+        promptTokens
+        completionTokens
+        totalTokens
+      }
+    }
+    usage {
+      promptTokens
+      completionTokens
+      totalTokens
+    }
+    events {
+      seq
+      stage
+      at
+      attempt
+      message
+      error {
+        code
+        message
+        retryable
+        stage
+      }
+    }
+  }
+`);
+
+export const RunDetailDocument = graphql(`
+  query ConsoleRunDetail($id: ID!) {
+    run(id: $id) {
+      ...ConsoleRunDetail
+    }
+  }
+`);
+
+/** Every run's events, live: the table and the detail page keep themselves current with it. */
+export const EventsDocument = graphql(`
+  subscription ConsoleEvents {
+    pipelineEvents {
+      runId
+      seq
+      stage
+      at
+      attempt
+      message
+      error {
+        code
+        message
+        retryable
+        stage
+      }
+    }
+  }
+`);
+
+export const ResumeDocument = graphql(`
+  mutation ConsoleResume($id: ID!) {
+    resumeRun(id: $id) {
+      id
+      stage
+      specialization {
+        isValid
+      }
+      error {
+        code
+        message
+        retryable
+      }
+    }
+  }
+`);
+
+export const StatsDocument = graphql(`
+  query ConsoleStats($sinceMinutes: Int!) {
+    stats(sinceMinutes: $sinceMinutes) {
+      since
+      until
+      runs
+      truncated
+      bucketMinutes
+      byStage {
+        stage
+        runs
+      }
+      failuresByCode {
+        code
+        runs
+      }
+      stageLatency {
+        stage
+        count
+        p50Ms
+        p95Ms
+      }
+      tokensByModel {
+        model
+        calls
+        promptTokens
+        completionTokens
+        totalTokens
+      }
+      timeline {
+        start
+        runs
+        failed
+      }
+      circuits {
+        model
+        state
+      }
+    }
+  }
+`);
