@@ -129,7 +129,11 @@ describe('Query.stats, from the stored runs of the window', () => {
   it('counts what happened in the window only, with the circuit of each model called', async () => {
     let clock = new Date('2026-03-01T08:00:00.000Z');
     // one call that ends unavailable opens a model's circuit
-    const t = await createTestApp({ env: { BREAKER_FAILURE_THRESHOLD: '1' }, deps: { now: () => clock } });
+    // (the breaker reads the same clock: a cool-down of an hour keeps it open across the 30 minutes moved below)
+    const t = await createTestApp({
+      env: { BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: '3600000' },
+      deps: { now: () => clock },
+    });
     try {
       // two hours before the window: not counted
       await t.gql(RunBoth, { text: `${TEXT} (old)` });

@@ -139,7 +139,7 @@ describe('the console on an open server', () => {
     });
 
     t.sim.setLatency(300);
-    const text = `Seat 14A on my flight next Tuesday, please (live ${Date.now()})`;
+    const text = `Move my flight to next Tuesday, seat 14A (live ${Date.now()})`;
     const started = gqlOver(server.url, RUN_BOTH, { text });
     const row = page.locator('tr', { hasText: text });
     await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
