@@ -15,6 +15,8 @@ export interface RunRecord {
   text: string;
   /** the pipeline and version the run started with: resumeRun finishes it with the same definition */
   pipeline: PipelineRef;
+  /** the name of the API key that created the run (its usage is counted to it); null on an open server */
+  apiKey: string | null;
   primaryModelId: string;
   secondaryModelId: string;
   idempotencyKey: string | null;

@@ -28,6 +28,12 @@ export interface StageMetrics {
   /** the model's text as received (last answer), kept for audits */
   raw: string;
   correlationId: string | null;
+  /** true when the answer came from the response cache: no call, zero usage */
+  cached?: boolean;
+  /** the run that paid for a cached answer */
+  cachedFrom?: string | null;
+  /** the models that failed before the one that answered (fallbacks), in order */
+  modelsTried?: string[];
 }
 
 export interface ExtractionResult extends StageMetrics {

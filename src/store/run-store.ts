@@ -55,6 +55,14 @@ export interface RunStore {
   savePipeline(ref: PipelineRef, definition: unknown): Promise<void>;
   /** the definition saved for this name and version, or null */
   pipelineDefinition(ref: PipelineRef): Promise<unknown | null>;
+  /** The cached answer under `key`, or null when none is or it expired. */
+  cacheGet(key: string): Promise<CachedStage | null>;
+  /** Keeps `entry` under `key` for `ttlMs` (shared by every instance; survives restarts). */
+  cachePut(key: string, entry: CachedStage, ttlMs: number): Promise<void>;
+  /** Usage summed over a span of UTC days, grouped by the dimensions asked; rows sorted by those dimensions. */
+  usage(query: UsageQuery): Promise<UsageRow[]>;
+  /** Tokens (prompt and completion) counted to a key on a UTC day: what its budget is checked against. */
+  tokensSpent(key: string | null, day: string): Promise<number>;
   /** deletes runs (and their events) created before `cutoff`; returns how many */
   deleteCreatedBefore(cutoff: string): Promise<number>;
   /** throws when the store cannot be reached */
@@ -91,7 +99,7 @@ export type RunReader = Pick<RunStore, 'get' | 'getMany' | 'list' | 'events' | '
 /** A run's input, as `create` takes it; the rest of a RunRecord starts empty. */
 export type NewRun = Pick<
   RunRecord,
-  'id' | 'text' | 'pipeline' | 'primaryModelId' | 'secondaryModelId' | 'idempotencyKey' | 'inputHash' | 'createdAt'
+  'id' | 'text' | 'pipeline' | 'apiKey' | 'primaryModelId' | 'secondaryModelId' | 'idempotencyKey' | 'inputHash' | 'createdAt'
 >;
 
 export interface Transition {
@@ -114,6 +122,56 @@ export interface Transition {
   key?: string;
   /** releases this owner's lease on the stage in the same atomic write (a stage's final transition) */
   release?: { stage: StageName; owner: string };
+  /**
+   * Usage to add, in the same atomic write (a stage's final transition), so
+   * what is counted is exactly what was paid; not added again on a resend.
+   */
+  usage?: UsageIncrement[];
+}
+
+/** What one stage outcome adds to a key's, pipeline's and model's usage of a UTC day. */
+export interface UsageIncrement {
+  /** the API key's name; null on an open server */
+  key: string | null;
+  pipeline: string;
+  model: string;
+  /** UTC day, YYYY-MM-DD */
+  day: string;
+  runs: number;
+  promptTokens: number;
+  completionTokens: number;
+  cacheHits: number;
+  rulesDecisions: number;
+}
+
+export type UsageGroup = 'KEY' | 'PIPELINE' | 'MODEL' | 'DAY';
+
+export interface UsageQuery {
+  /** first UTC day, YYYY-MM-DD, inclusive */
+  fromDay: string;
+  /** last UTC day, YYYY-MM-DD, inclusive */
+  toDay: string;
+  /** the dimensions rows are grouped by; none: one row of totals */
+  groupBy: UsageGroup[];
+}
+
+/** Summed usage; a dimension is set only when the query groups by it. */
+export interface UsageRow {
+  key?: string | null;
+  pipeline?: string;
+  model?: string;
+  day?: string;
+  runs: number;
+  promptTokens: number;
+  completionTokens: number;
+  cacheHits: number;
+  rulesDecisions: number;
+}
+
+/** A stage's answer kept for identical requests: the result and the run that paid for it. */
+export interface CachedStage {
+  runId: string;
+  result: ExtractionResult | SpecializationResult;
 }
 
 export interface RunListQuery {
