@@ -7,6 +7,7 @@ import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, useExecutionCancellation, type YogaServerInstance } from 'graphql-yoga';
+import { Budgets } from './access/budgets.js';
 import { KeyRing } from './access/key-ring.js';
 import { RateLimiter } from './access/rate-limiter.js';
 import { SubscriptionSlots } from './access/subscription-slots.js';
@@ -138,6 +139,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
       keys,
       graphiql: config.graphiql,
       limiter: config.rateLimitPerMinute ? new RateLimiter(config.rateLimitPerMinute) : undefined,
+      budgets: new Budgets(runtime.store, deps.now),
       metrics,
     }),
     // 7. the REST route shares the orchestrator, outside GraphQL

@@ -16,6 +16,8 @@ export interface ApiKeyEntry {
   role: 'orchestrate' | 'read';
   /** hex sha256 of the key; plain keys are never held */
   sha256: string;
+  /** tokens (prompt and completion) the key may spend per UTC day; none: no budget */
+  dailyTokens?: number;
 }
 
 /** What every mode shares: the call policy's limits. */
@@ -202,7 +204,10 @@ const envSchema = z.object({
 
 type Env = Record<string, string | undefined>;
 
-/** Parses `API_KEYS` (`name:role:key,...`) into hashed entries. */
+/**
+ * Parses `API_KEYS` (`name:role:key[:dailyTokens],...`) into hashed entries.
+ * A key may hold colons; a last part of digits only is the daily token budget.
+ */
 export function parseApiKeys(raw: string | undefined, hash: (key: string) => string): ApiKeyEntry[] {
   if (!raw) return [];
   return raw
@@ -211,12 +216,16 @@ export function parseApiKeys(raw: string | undefined, hash: (key: string) => str
     .filter(Boolean)
     .map((entry, i) => {
       const [name, role, ...rest] = entry.split(':');
+      const budget = rest.length > 1 && /^\d+$/.test(rest[rest.length - 1] as string) ? rest.pop() : undefined;
       const key = rest.join(':');
       if (!name || !key || (role !== 'orchestrate' && role !== 'read')) {
         // The entry itself may hold a key: say which entry, never what it holds.
-        throw new ConfigError('API_KEYS', `entry ${i + 1} must be name:role:key with role orchestrate or read`);
+        throw new ConfigError(
+          'API_KEYS',
+          `entry ${i + 1} must be name:role:key[:dailyTokens] with role orchestrate or read`,
+        );
       }
-      return { name, role, sha256: hash(key) };
+      return { name, role, sha256: hash(key), ...(budget !== undefined ? { dailyTokens: Number(budget) } : {}) };
     });
 }
 
@@ -269,6 +278,7 @@ const apiKeysFileSchema = z
       name: z.string().min(1),
       role: z.enum(['orchestrate', 'read']),
       sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'must be a hex sha256'),
+      dailyTokens: z.number().int().min(0).optional(),
     }),
   )
   .min(1, 'must list at least one key');

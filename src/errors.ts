@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'SHUTTING_DOWN'
   | 'PIPELINE_NOT_FOUND'
+  | 'BUDGET_EXCEEDED'
   | 'INTERNAL_SERVER_ERROR';
 
 /** The status each code is answered with, over REST and for request-level refusals over GraphQL. */
@@ -39,6 +40,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   RUN_NOT_FOUND: 404,
   // a name the client chose that matches no pipeline: bad input (422), not a missing resource
   PIPELINE_NOT_FOUND: 422,
+  BUDGET_EXCEEDED: 429,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,

@@ -131,6 +131,8 @@ export async function createRuntime(config: Config, deps: RuntimeDeps = {}): Pro
       metrics.runEnded(stage);
       deps.onRunEnd?.(stage);
     },
+    onFallback: (stage, from, to, code) => metrics.fallback(stage, from, to, code),
+    onCache: (stage, result) => metrics.cacheRequest(stage, result),
   });
   return {
     config,

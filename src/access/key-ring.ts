@@ -7,6 +7,8 @@ export type Role = 'orchestrate' | 'read';
 export interface Principal {
   name: string;
   role: Role;
+  /** tokens the key may spend per UTC day (its budget); undefined: no budget */
+  dailyTokens?: number;
 }
 
 /** The caller of a server that has no keys configured: may do everything. */
@@ -23,7 +25,7 @@ export class KeyRing {
   constructor(keys: readonly ApiKeyEntry[]) {
     this.entries = keys.map((k) => ({
       digest: Buffer.from(k.sha256, 'hex'),
-      principal: { name: k.name, role: k.role },
+      principal: { name: k.name, role: k.role, ...(k.dailyTokens !== undefined ? { dailyTokens: k.dailyTokens } : {}) },
     }));
   }
 
@@ -48,4 +50,9 @@ export function presentedKey(header: (name: string) => string | null | undefined
   const auth = header('authorization');
   const bearer = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] : undefined;
   return bearer ?? header('x-api-key') ?? undefined;
+}
+
+/** The key a run's usage is counted to: its name, or null on an open server (no keys). */
+export function keyNameOf(principal: Principal | undefined): string | null {
+  return principal === undefined || principal === OPEN_PRINCIPAL ? null : principal.name;
 }

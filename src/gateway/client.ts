@@ -266,7 +266,7 @@ function circuitOpen(modelId: string, retryInMs: number): GatewayError {
   return new GatewayError(
     'GATEWAY_UNAVAILABLE',
     `Calls to model "${modelId}" are failing fast: it kept failing, so its circuit is open; the next probe goes out in ${Math.ceil(retryInMs / 1000)} s.`,
-    { retryable: true, attempts: 0 },
+    { retryable: true, attempts: 0, circuitOpen: true },
   );
 }
 

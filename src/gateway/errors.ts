@@ -13,6 +13,8 @@ export interface GatewayErrorDetails {
   retryAfterMs?: number;
   /** the network error or the last attempt's failure behind this one */
   cause?: unknown;
+  /** refused without a call: the model's circuit is open */
+  circuitOpen?: boolean;
 }
 
 /** A model call that failed: the code clients see, the gateway's status, and how many attempts it took. */
@@ -23,6 +25,8 @@ export class GatewayError extends AppError {
   readonly attempts: number;
   readonly correlationId: string | null;
   readonly retryAfterMs: number | undefined;
+  /** refused without a call because the model's circuit is open (a fallback's CIRCUIT_OPEN) */
+  readonly circuitOpen: boolean;
 
   constructor(code: GatewayErrorCode, message: string, details: GatewayErrorDetails) {
     super(code, message, { retryable: details.retryable, cause: details.cause });
@@ -30,6 +34,7 @@ export class GatewayError extends AppError {
     this.attempts = details.attempts ?? 1;
     this.correlationId = details.correlationId ?? null;
     this.retryAfterMs = details.retryAfterMs;
+    this.circuitOpen = details.circuitOpen ?? false;
   }
 
   /** The same failure, counted as the last of `attempts`. */
@@ -41,6 +46,7 @@ export class GatewayError extends AppError {
       correlationId: this.correlationId,
       retryAfterMs: this.retryAfterMs,
       cause: this.cause,
+      circuitOpen: this.circuitOpen,
     });
   }
 }

@@ -1,5 +1,6 @@
 import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { budgetMessage, type Budgets } from '../access/budgets.js';
 import { type KeyRing, type Principal, presentedKey } from '../access/key-ring.js';
 import type { RateLimiter } from '../access/rate-limiter.js';
 import type { ErrorCode } from '../errors.js';
@@ -34,8 +35,22 @@ export interface Caller {
  * operation, and one per root field of a mutation (see operation-cost.ts);
  * an operation the bucket cannot pay for whole is refused whole.
  */
-export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Metrics; graphiql: boolean }): Plugin {
-  const callers = new WeakMap<Request, Caller>();
+export function useAccess(o: {
+  keys: KeyRing;
+  limiter?: RateLimiter;
+  /** daily token budgets, checked before any mutation or REST run */
+  budgets?: Budgets;
+  metrics: Metrics;
+  graphiql: boolean;
+}): Plugin {
+  /** BUDGET_EXCEEDED when the key's daily tokens are spent: before any work, so no model is called */
+  const overBudget = async (principal: Principal) => {
+    const refused = await o.budgets?.check(principal);
+    if (!refused) return undefined;
+    o.metrics.operationRejected('budget_exceeded');
+    o.metrics.budgetRefused(principal.name);
+    return { message: budgetMessage(principal.name, refused), retryAfter: String(refused.retryAfterSeconds) };
+  };
 
   const refuse = (code: ErrorCode, message: string, status: number, headers: Record<string, string> = {}) =>
     new GraphQLError(message, { extensions: { code, http: { status, headers } } });
@@ -82,7 +97,7 @@ export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Me
   };
 
   return {
-    onRequest({ request, url, endResponse, serverContext }) {
+    async onRequest({ request, url, endResponse, serverContext }) {
       // every other path is guarded, whatever spelling of /graphql Yoga accepts (/graphql/, //graphql)
       if (PUBLIC_PATHS.has(url.pathname) || isGraphiQLPage(request, url, o.graphiql)) return;
       const principal = o.keys.verify(presentedKey((h) => request.headers.get(h)));
@@ -106,6 +121,12 @@ export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Me
         const message = `The key "${principal.name}" has the read role: it may not run pipelines.`;
         return endResponse(refusal(url, 'FORBIDDEN', message));
       }
+      const spent = await overBudget(principal);
+      if (spent) {
+        return endResponse(
+          refusal(url, 'BUDGET_EXCEEDED', spent.message, { headers: { 'retry-after': spent.retryAfter } }),
+        );
+      }
       const taken = o.limiter?.take(caller.bucket);
       if (o.limiter && taken && !taken.ok) {
         o.metrics.operationRejected('rate_limited');
@@ -119,9 +140,19 @@ export function useAccess(o: { keys: KeyRing; limiter?: RateLimiter; metrics: Me
       const caller = callerOf(context as Record<string, unknown>, callers);
       if (caller) extendContext({ caller } as never);
     },
-    onExecute({ args, setResultAndStopExecution }) {
-      const refused = check(args.contextValue as unknown as Record<string, unknown>, args.document, args.operationName);
-      if (refused) setResultAndStopExecution({ errors: [refused] });
+    async onExecute({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as unknown as Record<string, unknown>;
+      const refused = check(context, args.document, args.operationName);
+      if (refused) return setResultAndStopExecution({ errors: [refused] });
+      const caller = callerOf(context, callers);
+      if (caller && getOperationAST(args.document, args.operationName)?.operation === 'mutation') {
+        const spent = await overBudget(caller.principal);
+        if (spent) {
+          setResultAndStopExecution({
+            errors: [refuse('BUDGET_EXCEEDED', spent.message, 429, { 'retry-after': spent.retryAfter })],
+          });
+        }
+      }
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       const refused = check(args.contextValue as unknown as Record<string, unknown>, args.document, args.operationName);
@@ -135,6 +166,14 @@ export function callerFor(keys: KeyRing, principal: Principal, address: string |
 }
 
 /** The caller of an operation: set on the context by onContextBuilding (HTTP) or by the WebSocket server. */
+/** Each HTTP request's caller, once useAccess has authenticated it. */
+const callers = new WeakMap<Request, Caller>();
+
+/** The caller of an HTTP request (REST included), as useAccess authenticated it. */
+export function callerOfRequest(request: Request): Caller | undefined {
+  return callers.get(request);
+}
+
 function callerOf(context: Record<string, unknown>, callers: WeakMap<Request, Caller>): Caller | undefined {
   if (context.caller) return context.caller as Caller;
   const request = context.request as Request | undefined;

@@ -1,9 +1,11 @@
 import type { Plugin } from 'graphql-yoga';
+import { keyNameOf } from '../access/key-ring.js';
 import type { Logger } from '../logger.js';
 import type { Orchestrator } from '../pipeline/orchestrator.js';
 import { orchestrateUnified } from '../pipeline/unified.js';
 import { isRestRoute, PATHS } from './paths.js';
 import { jsonResponse, refusal } from './refusal.js';
+import { callerOfRequest } from './use-access.js';
 
 /**
  * `POST /v1/orchestrate`: both stages, one unified JSON answer, for clients
@@ -37,6 +39,7 @@ export function useRestOrchestrate(orchestrator: Orchestrator, logger: Logger): 
           orchestrator,
           { text, idempotencyKey, primaryModelId, secondaryModelId, pipeline },
           request.signal,
+          keyNameOf(callerOfRequest(request)?.principal),
         );
         return endResponse(jsonResponse(outcome.httpStatus, outcome.body));
       } catch (err) {

@@ -9,7 +9,8 @@ export type RejectionReason =
   | 'operation_limits'
   | 'body_too_large'
   | 'shutting_down'
-  | 'too_many_subscriptions';
+  | 'too_many_subscriptions'
+  | 'budget_exceeded';
 
 /** Live values the metrics read when scraped (limiter, breaker), so hot paths pay nothing for them. */
 export interface MetricSources {
@@ -34,6 +35,9 @@ export class Metrics {
   private readonly tokens: Counter<'model' | 'kind'>;
   private readonly rejected: Counter<'reason'>;
   private readonly subscriptions: Gauge;
+  private readonly fallbacks: Counter<'stage' | 'from' | 'to' | 'code'>;
+  private readonly cacheRequests: Counter<'stage' | 'result'>;
+  private readonly budgetRefusals: Counter<'key'>;
   private sources: MetricSources = {};
 
   constructor() {
@@ -81,6 +85,24 @@ export class Metrics {
       help: 'GraphQL subscriptions open now (SSE and WebSocket)',
       registers,
     });
+    this.fallbacks = new Counter({
+      name: 'orchestrator_fallbacks_total',
+      help: "A stage's switch from a model that failed for good to its next fallback, by stage, models and code",
+      labelNames: ['stage', 'from', 'to', 'code'],
+      registers,
+    });
+    this.cacheRequests = new Counter({
+      name: 'orchestrator_cache_requests_total',
+      help: 'Stage calls with a response cache, by stage and result (hit, miss, coalesced)',
+      labelNames: ['stage', 'result'],
+      registers,
+    });
+    this.budgetRefusals = new Counter({
+      name: 'orchestrator_budget_refusals_total',
+      help: "Operations refused because the key's daily token budget is spent, by key name",
+      labelNames: ['key'],
+      registers,
+    });
     const sources = () => this.sources;
     new Gauge({
       name: 'orchestrator_gateway_inflight',
@@ -126,6 +148,18 @@ export class Metrics {
 
   stageEnded(stage: StageName, _outcome: 'ok' | 'failed', seconds: number): void {
     this.stageDuration.observe({ stage }, seconds);
+  }
+
+  fallback(stage: StageName, from: string, to: string, code: string): void {
+    this.fallbacks.inc({ stage, from, to, code });
+  }
+
+  cacheRequest(stage: StageName, result: 'hit' | 'miss' | 'coalesced'): void {
+    this.cacheRequests.inc({ stage, result });
+  }
+
+  budgetRefused(key: string): void {
+    this.budgetRefusals.inc({ key });
   }
 
   runEnded(stage: 'COMPLETE' | 'FAILED'): void {

@@ -10,7 +10,7 @@ import { StageFailure } from './failures.js';
 import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
 import type { RunRecord } from './run.js';
 import { StageLeases } from './stage-lease.js';
-import { StageRunner } from './stage-runner.js';
+import { StageRunner, type StageRunnerOptions } from './stage-runner.js';
 import { DEFAULT_ENTITY_BOUNDS, type EntityBounds } from './stages.js';
 import { type ExtractionResult, RUNNING_STAGE, type SpecializationResult, type StageName } from './types.js';
 
@@ -34,6 +34,10 @@ export interface OrchestratorOptions {
   leaseTtlMs: number;
   /** told when a run reaches COMPLETE or FAILED */
   onRunEnd?: (stage: 'COMPLETE' | 'FAILED') => void;
+  /** told when a stage switches to its next fallback model */
+  onFallback?: StageRunnerOptions['onFallback'];
+  /** told of each lookup of a stage's response cache */
+  onCache?: StageRunnerOptions['onCache'];
 }
 
 export interface StageOptions {
@@ -104,6 +108,8 @@ export class Orchestrator {
       lifetime: this.lifetime.signal,
       onStageEnd: options.onStageEnd,
       onRunEnd: options.onRunEnd,
+      onFallback: options.onFallback,
+      onCache: options.onCache,
     });
   }
 
@@ -126,8 +132,11 @@ export class Orchestrator {
     return () => this.stopListeners.delete(fn);
   }
 
-  /** Creates a run, or returns the run an idempotency key already names. */
-  async create(raw: unknown): Promise<RunRecord> {
+  /**
+   * Creates a run, or returns the run an idempotency key already names.
+   * `apiKey` names the key the run's usage is counted to (null on an open server).
+   */
+  async create(raw: unknown, origin: { apiKey: string | null } = { apiKey: null }): Promise<RunRecord> {
     this.assertAccepting();
     const input: OrchestrateInput = parseOrchestrateInput(raw, this.maxInputChars, this.allowedModelIds());
     const pipeline = this.pipelines.get(input.pipeline);
@@ -146,6 +155,7 @@ export class Orchestrator {
         id: this.newId(),
         text: input.text,
         pipeline: ref,
+        apiKey: origin.apiKey,
         primaryModelId,
         secondaryModelId,
         idempotencyKey: input.idempotencyKey ?? null,

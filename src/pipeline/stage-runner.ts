@@ -1,12 +1,17 @@
+import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import { GatewayError } from '../gateway/errors.js';
 import type { AttemptNotice, Gateway } from '../gateway/types.js';
 import type { Logger } from '../logger.js';
 import { inSpan } from '../observability/tracing.js';
-import type { RunStore } from '../store/run-store.js';
+import type { CachedStage, RunStore, UsageIncrement } from '../store/run-store.js';
 import type { PipelineCatalog } from './catalog.js';
+import type { FallbackCode } from './definition/file-format.js';
 import { evaluateRules } from './definition/rules.js';
+import type { CompiledPipeline, StageDefinition } from './definition/types.js';
 import { StageFailure } from './failures.js';
+import { extractionMessages, extractionOptions, specializationMessages, specializationOptions } from './prompts.js';
 import type { RunRecord } from './run.js';
 import type { HeldLease } from './stage-lease.js';
 import { type EntityBounds, runExtraction, runSpecialization } from './stages.js';
@@ -19,8 +24,11 @@ import {
   type SpecializationResult,
   type SpecializationVerdict,
   type StageName,
+  type TokenUsage,
   ZERO_USAGE,
 } from './types.js';
+
+type StageResult = ExtractionResult | SpecializationResult;
 
 export interface StageRunnerOptions {
   store: RunStore;
@@ -37,35 +45,57 @@ export interface StageRunnerOptions {
   onStageEnd?: (stage: StageName, outcome: 'ok' | 'failed', seconds: number) => void;
   /** told when a run reaches COMPLETE or FAILED */
   onRunEnd?: (stage: 'COMPLETE' | 'FAILED') => void;
+  /** told when a stage switches to its next fallback model */
+  onFallback?: (stage: StageName, from: string, to: string, code: string) => void;
+  /** told of each lookup of a stage's response cache */
+  onCache?: (stage: StageName, result: 'hit' | 'miss' | 'coalesced') => void;
+}
+
+/** Never a reason to try another model: the operator's to fix, and every model would fail alike. */
+const NEVER_FALL_BACK: ReadonlySet<string> = new Set(['GATEWAY_AUTH_FAILED', 'GATEWAY_FORBIDDEN']);
+
+/** One stage's call to one of its models. */
+interface ModelCall {
+  model: string;
+  /** attempt numbers already used by the models before this one */
+  attemptOffset: number;
 }
 
 /**
- * One execution of a stage, under its lease: the model call (attempts and
- * retries written as events as they happen), or for the specialization a
- * pipeline rule that decides without one; then the outcome, result or coded
- * failure, written with the lease's release in one store operation.
+ * One execution of a stage, under its lease: a pipeline rule that decides
+ * without a call, or the model call (attempts and retries written as events
+ * as they happen), falling back to the stage's next model when one fails for
+ * good, and answered from the response cache when the stage has one; then
+ * the outcome, result or coded failure, written with the lease's release and
+ * the usage it adds, in one store operation.
  */
 export class StageRunner {
+  /** cache key -> the call under way on this instance: an identical request waits for it (coalescing) */
+  private readonly cacheInflight = new Map<string, Promise<CachedStage>>();
+
   constructor(private readonly options: StageRunnerOptions) {}
 
-  run(run: RunRecord, stage: StageName, lease: HeldLease): Promise<ExtractionResult | SpecializationResult> {
+  run(run: RunRecord, stage: StageName, lease: HeldLease): Promise<StageResult> {
     return inSpan(`pipeline.${stage}`, { 'run.id': run.id, 'pipeline.stage': stage }, () =>
       this.execute(run, stage, lease),
     );
   }
 
-  private async execute(
-    run: RunRecord,
-    stage: StageName,
-    lease: HeldLease,
-  ): Promise<ExtractionResult | SpecializationResult> {
+  private async execute(run: RunRecord, stage: StageName, lease: HeldLease): Promise<StageResult> {
     const { store, bus, logger, now, onStageEnd, onRunEnd } = this.options;
     const events = new TransitionWriter(store, bus, run.id, logger);
     const started = performance.now();
     try {
       const result = await this.call(run, stage, events);
       await events.write(
-        { stage: DONE_STAGE[stage], at: now().toISOString(), [stage]: result, running: null, release: lease.release },
+        {
+          stage: DONE_STAGE[stage],
+          at: now().toISOString(),
+          [stage]: result,
+          running: null,
+          release: lease.release,
+          usage: [usageOf(run, stage, now(), result.model, result.usage, result)],
+        },
         true,
       );
       lease.released();
@@ -74,6 +104,7 @@ export class StageRunner {
       return result;
     } catch (err) {
       const failure = this.failureOf(err, run.id, stage).atStage(RUNNING_STAGE[stage]);
+      const model = stage === 'extraction' ? run.primaryModelId : run.secondaryModelId;
       await events.write(
         {
           stage: 'FAILED',
@@ -81,6 +112,8 @@ export class StageRunner {
           error: failure.toPipelineError(),
           running: null,
           release: lease.release,
+          // what a failed stage still paid for (a MODEL_OUTPUT_INVALID's two answers) counts too
+          usage: [usageOf(run, stage, now(), model, failure.usage ?? ZERO_USAGE)],
         },
         true,
       );
@@ -91,52 +124,180 @@ export class StageRunner {
     }
   }
 
-  /** The stage's model call, each attempt an event of the run as it starts; or a rule's verdict. */
-  private async call(
+  /** A rule's verdict, or the stage's models in order until one answers. */
+  private async call(run: RunRecord, stage: StageName, events: TransitionWriter): Promise<StageResult> {
+    const pipeline = await this.options.pipelines.forRun(run.pipeline);
+    let passedRules: string[] = [];
+    if (stage === 'specialization') {
+      if (!run.extraction) throw new Error('specialization started without an extraction');
+      const rules = pipeline ? evaluateRules(run.extraction.entities, pipeline) : { passed: [] };
+      if (rules.decision) {
+        const { rule, verdict } = rules.decision;
+        await events.write({
+          stage: RUNNING_STAGE[stage],
+          at: this.options.now().toISOString(),
+          message: `rule ${rule} decided: no model call`,
+          running: stage,
+          clearError: true,
+        });
+        return decidedByRule(rule, verdict);
+      }
+      passedRules = rules.passed;
+    }
+    return this.callModels(run, stage, pipeline, passedRules, events);
+  }
+
+  /**
+   * The run's model, then the stage's fallbacks in order: the next is tried
+   * once the one before has failed for good (its own retries spent) with a
+   * code of the stage's `fallbackOn`. Every switch is an event, a log line
+   * and a metric; the result names the model that answered and those tried.
+   */
+  private async callModels(
     run: RunRecord,
     stage: StageName,
+    pipeline: CompiledPipeline | undefined,
+    passedRules: string[],
     events: TransitionWriter,
-  ): Promise<ExtractionResult | SpecializationResult> {
+  ): Promise<StageResult> {
+    const definition: StageDefinition | undefined = pipeline?.definition[stage];
+    const first = stage === 'extraction' ? run.primaryModelId : run.secondaryModelId;
+    const models = [first, ...(definition?.fallbacks ?? []).filter((m) => m !== first)];
+    const fallbackOn = new Set<string>(definition?.fallbackOn ?? []);
+    const tried: string[] = [];
+    let attemptOffset = 0;
+    for (const [i, model] of models.entries()) {
+      const highest = { attempt: attemptOffset };
+      try {
+        const result = await this.callModel(run, stage, pipeline, passedRules, events, { model, attemptOffset }, highest);
+        return tried.length > 0 ? { ...result, modelsTried: tried } : result;
+      } catch (err) {
+        const next = models[i + 1];
+        const code = fallbackCode(err);
+        if (next === undefined || code === undefined || !fallbackOn.has(code) || NEVER_FALL_BACK.has(code)) throw err;
+        tried.push(model);
+        attemptOffset = highest.attempt;
+        const message = `falling back from model "${model}" to "${next}": ${code}`;
+        this.options.logger.warn({ runId: run.id, stage, from: model, to: next, code }, 'stage falls back to another model');
+        this.options.onFallback?.(stage, model, next, code);
+        await events.write({
+          stage: RUNNING_STAGE[stage],
+          at: this.options.now().toISOString(),
+          message,
+          running: stage,
+        });
+      }
+    }
+    throw new Error('a stage has at least one model');
+  }
+
+  /**
+   * One model: from the response cache when the stage has one and an
+   * identical request was answered (or is being answered on this instance),
+   * else a call whose answer is then cached for the stage's `ttlSeconds`.
+   */
+  private async callModel(
+    run: RunRecord,
+    stage: StageName,
+    pipeline: CompiledPipeline | undefined,
+    passedRules: string[],
+    events: TransitionWriter,
+    call: ModelCall,
+    highest: { attempt: number },
+  ): Promise<StageResult> {
+    const invoke = () => this.invoke(run, stage, pipeline, passedRules, events, call, highest);
+    const cache = pipeline?.definition[stage].cache;
+    if (!pipeline || !cache) return invoke();
+    const { store, onCache } = this.options;
+    const key = cacheKey(run, stage, pipeline, passedRules, call.model);
+    const stored = await store.cacheGet(key).catch(() => null);
+    if (stored) {
+      onCache?.(stage, 'hit');
+      return this.fromCache(run, stage, stored, events, 'answered from the response cache');
+    }
+    const under = this.cacheInflight.get(key);
+    if (under) {
+      onCache?.(stage, 'coalesced');
+      // the same request is being answered here now: its answer is this one's too
+      const shared = await under.catch(() => undefined);
+      if (shared) return this.fromCache(run, stage, shared, events, 'answered by an identical call under way');
+    }
+    onCache?.(stage, 'miss');
+    const answering = invoke().then((result) => ({ runId: run.id, result }));
+    this.cacheInflight.set(key, answering);
+    try {
+      const entry = await answering;
+      await store
+        .cachePut(key, entry, cache.ttlSeconds * 1000)
+        .catch((err: unknown) => this.options.logger.warn({ err, runId: run.id, stage }, 'could not cache an answer'));
+      return entry.result;
+    } finally {
+      this.cacheInflight.delete(key);
+    }
+  }
+
+  /** A cached answer as this run's result: no call, no tokens; the run that paid for it is named. */
+  private async fromCache(
+    run: RunRecord,
+    stage: StageName,
+    entry: CachedStage,
+    events: TransitionWriter,
+    how: string,
+  ): Promise<StageResult> {
+    await events.write({
+      stage: RUNNING_STAGE[stage],
+      at: this.options.now().toISOString(),
+      message: `${how} (paid by run ${entry.runId}): no model call`,
+      running: stage,
+      clearError: true,
+    });
+    return {
+      ...entry.result,
+      usage: ZERO_USAGE,
+      latencyMs: 0,
+      attempts: 0,
+      cached: true,
+      cachedFrom: entry.runId,
+      modelsTried: [],
+    };
+  }
+
+  /** The model call itself; each attempt is an event of the run as it starts, numbered across models. */
+  private invoke(
+    run: RunRecord,
+    stage: StageName,
+    pipeline: CompiledPipeline | undefined,
+    passedRules: string[],
+    events: TransitionWriter,
+    call: ModelCall,
+    highest: { attempt: number },
+  ): Promise<StageResult> {
     const { gateway, now, lifetime, entityBounds } = this.options;
-    const pipeline = await this.options.pipelines.forRun(run.pipeline);
-    const onAttempt = (n: AttemptNotice) =>
-      events.write({
+    const onAttempt = (n: AttemptNotice) => {
+      const attempt = call.attemptOffset + n.attempt;
+      highest.attempt = Math.max(highest.attempt, attempt);
+      return events.write({
         stage: RUNNING_STAGE[stage],
         at: now().toISOString(),
-        attempt: n.attempt,
+        attempt,
         message: n.reason ?? null,
         running: stage,
-        clearError: n.attempt === 1,
+        clearError: attempt === 1,
       });
-    const common = { signal: lifetime, onAttempt, logContext: { runId: run.id, stage } };
+    };
+    const common = { signal: lifetime, onAttempt, logContext: { runId: run.id, stage }, modelId: call.model };
     if (stage === 'extraction') {
       return runExtraction(gateway, run.text, {
         ...common,
-        modelId: run.primaryModelId,
         stage: pipeline?.definition.extraction,
         entities: pipeline?.entities,
         bounds: entityBounds,
       });
     }
-    if (!run.extraction) throw new Error('specialization started without an extraction');
-    const { entities } = run.extraction;
-    const rules = pipeline ? evaluateRules(entities, pipeline) : { passed: [] };
-    if (rules.decision) {
-      const { rule, verdict } = rules.decision;
-      await events.write({
-        stage: RUNNING_STAGE[stage],
-        at: now().toISOString(),
-        message: `rule ${rule} decided: no model call`,
-        running: stage,
-        clearError: true,
-      });
-      return decidedByRule(rule, verdict);
-    }
-    return runSpecialization(gateway, entities, {
+    return runSpecialization(gateway, (run.extraction as ExtractionResult).entities, {
       ...common,
-      modelId: run.secondaryModelId,
       stage: pipeline?.definition.specialization,
-      passedRules: rules.passed,
+      passedRules,
     });
   }
 
@@ -154,6 +315,59 @@ export class StageRunner {
       cause: err,
     });
   }
+}
+
+/** The code a fallback is decided on: CIRCUIT_OPEN for a call refused by an open circuit. */
+function fallbackCode(err: unknown): FallbackCode | string | undefined {
+  if (err instanceof GatewayError && err.circuitOpen) return 'CIRCUIT_OPEN';
+  return err instanceof AppError ? err.code : undefined;
+}
+
+/**
+ * The response cache's key: the pipeline version, the stage, the model, and
+ * the exact messages and options the call sends. An edited prompt is a new
+ * version, so it never gets an old answer.
+ */
+function cacheKey(
+  run: RunRecord,
+  stage: StageName,
+  pipeline: CompiledPipeline,
+  passedRules: string[],
+  model: string,
+): string {
+  const { extraction, specialization } = pipeline.definition;
+  const sent =
+    stage === 'extraction'
+      ? [extractionMessages(run.text, extraction), extractionOptions(extraction)]
+      : [
+          specializationMessages((run.extraction as ExtractionResult).entities, passedRules, specialization),
+          specializationOptions(specialization),
+        ];
+  const hash = createHash('sha256').update(JSON.stringify([pipeline.version, stage, model, ...sent]));
+  return `${pipeline.name}:${stage}:${hash.digest('hex')}`;
+}
+
+/** What a stage's outcome adds to its key's, pipeline's and model's usage of the day. */
+function usageOf(
+  run: RunRecord,
+  stage: StageName,
+  at: Date,
+  model: string,
+  usage: TokenUsage,
+  result?: StageResult,
+): UsageIncrement {
+  return {
+    key: run.apiKey,
+    pipeline: run.pipeline.name,
+    model,
+    day: at.toISOString().slice(0, 10),
+    // a run counts once, with its first stage
+    runs: stage === 'extraction' ? 1 : 0,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    cacheHits: result?.cached ? 1 : 0,
+    rulesDecisions: result && 'decidedBy' in result && result.decidedBy === 'RULES' ? 1 : 0,
+  };
 }
 
 /** A rule's verdict as the stage's result: no model, no tokens, no time spent waiting. */

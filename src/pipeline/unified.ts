@@ -29,10 +29,11 @@ export async function orchestrateUnified(
   orchestrator: Orchestrator,
   input: unknown,
   signal?: AbortSignal,
+  apiKey: string | null = null,
 ): Promise<UnifiedOutcome> {
   let runId: string | null = null;
   try {
-    const run = await orchestrator.create(input);
+    const run = await orchestrator.create(input, { apiKey });
     runId = run.id;
     // a retry with the same idempotencyKey after a retryable failure (429, 503, RUN_INTERRUPTED...) tries
     // the failed stage again: REST has no resumeRun, and the stored failure would otherwise answer for 24 h

@@ -1,5 +1,6 @@
 import type { ExtractionResult } from '../pipeline/types.js';
 import { builder } from './builder.js';
+import { addCacheAndFallbackFields } from './stage-fields.js';
 import { TokenUsageRef } from './token-usage.js';
 
 export const ExtractionRef = builder.objectRef<ExtractionResult>('Extraction').implement({
@@ -12,3 +13,5 @@ export const ExtractionRef = builder.objectRef<ExtractionResult>('Extraction').i
     attempts: t.exposeInt('attempts', { description: 'model calls made, retries and a repair request included' }),
   }),
 });
+
+addCacheAndFallbackFields(ExtractionRef);

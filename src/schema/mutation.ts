@@ -1,3 +1,4 @@
+import { keyNameOf } from '../access/key-ring.js';
 import { parseRunId } from '../pipeline/input.js';
 import { builder } from './builder.js';
 import { OrchestrationRunRef } from './orchestration-run.js';
@@ -26,7 +27,7 @@ builder.mutationType({
         'Creates a run. Selecting extraction or specialization in the result runs that stage (once per run).',
       args: { input: t.arg({ type: OrchestrateInputRef, required: true }) },
       resolve: async (_, { input }, ctx, info) => {
-        const record = await ctx.orchestrator.create(input);
+        const record = await ctx.orchestrator.create(input, { apiKey: keyNameOf(ctx.caller?.principal) });
         return { record, work: new RunWork(record.id, planStages(info), ctx.stageCalls, false) };
       },
     }),

@@ -1,5 +1,6 @@
 import type { SpecializationResult } from '../pipeline/types.js';
 import { builder } from './builder.js';
+import { addCacheAndFallbackFields } from './stage-fields.js';
 
 export const DeciderEnum = builder.enumType('Decider', {
   description: "Who decided a verdict: the domain model, or one of the pipeline's rules (no model call)",
@@ -30,3 +31,5 @@ export const SpecializationRef = builder.objectRef<SpecializationResult>('Specia
     attempts: t.exposeInt('attempts', { description: 'model calls made, retries and a repair request included' }),
   }),
 });
+
+addCacheAndFallbackFields(SpecializationRef);

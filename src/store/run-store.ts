@@ -94,7 +94,7 @@ export interface RunStore {
  */
 
 /** What readers of runs (queries, loaders, progress) may do with the store: read, nothing else. */
-export type RunReader = Pick<RunStore, 'get' | 'getMany' | 'list' | 'events' | 'eventsOfMany'>;
+export type RunReader = Pick<RunStore, 'get' | 'getMany' | 'list' | 'events' | 'eventsOfMany' | 'usage'>;
 
 /** A run's input, as `create` takes it; the rest of a RunRecord starts empty. */
 export type NewRun = Pick<
