@@ -5,13 +5,13 @@ import { abortReason } from '../gateway/abort.js';
 import type { Gateway } from '../gateway/types.js';
 import type { Logger } from '../logger.js';
 import { eventOf, type RunStore } from '../store/run-store.js';
+import type { PipelineCatalog } from './catalog.js';
 import { StageFailure } from './failures.js';
 import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
 import type { RunRecord } from './run.js';
 import { StageLeases } from './stage-lease.js';
 import { StageRunner } from './stage-runner.js';
 import { DEFAULT_ENTITY_BOUNDS, type EntityBounds } from './stages.js';
-import type { PipelineCatalog } from './catalog.js';
 import { type ExtractionResult, RUNNING_STAGE, type SpecializationResult, type StageName } from './types.js';
 
 export interface OrchestratorOptions {
@@ -145,6 +145,8 @@ export class Orchestrator {
         id: this.newId(),
         text: input.text,
         pipeline: ref,
+        // the key is wired by the access edge (budgets): until then, counted as an open server's
+        apiKey: null,
         primaryModelId,
         secondaryModelId,
         idempotencyKey: input.idempotencyKey ?? null,
