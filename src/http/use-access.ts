@@ -1,6 +1,6 @@
 import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { budgetMessage, type Budgets } from '../access/budgets.js';
+import { type Budgets, budgetMessage } from '../access/budgets.js';
 import { type KeyRing, type Principal, presentedKey } from '../access/key-ring.js';
 import type { RateLimiter } from '../access/rate-limiter.js';
 import type { ErrorCode } from '../errors.js';

@@ -169,7 +169,15 @@ export class StageRunner {
     for (const [i, model] of models.entries()) {
       const highest = { attempt: attemptOffset };
       try {
-        const result = await this.callModel(run, stage, pipeline, passedRules, events, { model, attemptOffset }, highest);
+        const result = await this.callModel(
+          run,
+          stage,
+          pipeline,
+          passedRules,
+          events,
+          { model, attemptOffset },
+          highest,
+        );
         return tried.length > 0 ? { ...result, modelsTried: tried } : result;
       } catch (err) {
         const next = models[i + 1];
@@ -178,7 +186,10 @@ export class StageRunner {
         tried.push(model);
         attemptOffset = highest.attempt;
         const message = `falling back from model "${model}" to "${next}": ${code}`;
-        this.options.logger.warn({ runId: run.id, stage, from: model, to: next, code }, 'stage falls back to another model');
+        this.options.logger.warn(
+          { runId: run.id, stage, from: model, to: next, code },
+          'stage falls back to another model',
+        );
         this.options.onFallback?.(stage, model, next, code);
         await events.write({
           stage: RUNNING_STAGE[stage],

@@ -16,7 +16,11 @@ const UsageRowRef = builder.objectRef<UsageRow>('UsageRow').implement({
       resolve: (r) => r.key ?? null,
     }),
     pipeline: t.string({ nullable: true, resolve: (r) => r.pipeline ?? null }),
-    model: t.string({ nullable: true, description: '"rules" for verdicts a rule gave', resolve: (r) => r.model ?? null }),
+    model: t.string({
+      nullable: true,
+      description: '"rules" for verdicts a rule gave',
+      resolve: (r) => r.model ?? null,
+    }),
     day: t.string({ nullable: true, description: 'UTC day, YYYY-MM-DD', resolve: (r) => r.day ?? null }),
     runs: t.exposeInt('runs'),
     promptTokens: t.exposeInt('promptTokens'),

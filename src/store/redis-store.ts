@@ -6,14 +6,35 @@ import { LEGACY_PIPELINE, type PipelineRef, type RunRecord, type StageEvent } fr
 import { PIPELINE_STAGES, type PipelineError, type PipelineStage, type StageName } from '../pipeline/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { definitionJson } from './definition-json.js';
-import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, type Transition } from './run-store.js';
+import {
+  type CachedStage,
+  eventOf,
+  type NewRun,
+  type RunListQuery,
+  type RunPage,
+  type RunStore,
+  type Transition,
+  type UsageIncrement,
+  type UsageQuery,
+  type UsageRow,
+} from './run-store.js';
+import {
+  checkDay,
+  checkUsageIncrement,
+  groupUsage,
+  USAGE_COUNTERS,
+  type UsageCounter,
+  type UsageFact,
+  usageDays,
+  usageGroups,
+} from './usage.js';
 
 /**
  * Redis data layout (every name under `keyPrefix`, `orch:` by default):
  *
  * | key                          | type   | holds                                                    | TTL                       |
  * |------------------------------|--------|----------------------------------------------------------|---------------------------|
- * | `run:<id>`                   | hash   | the run's fields; JSON for extraction/specialization/error; `order`, `lastSeq`, `createdAtMs`; `pipelineName`, `pipelineVersion` (absent: a run written before pipelines, LEGACY_PIPELINE) | retention, refreshed by each transition |
+ * | `run:<id>`                   | hash   | the run's fields; JSON for extraction/specialization/error; `order`, `lastSeq`, `createdAtMs`; `pipelineName`, `pipelineVersion` (absent: a run written before pipelines, LEGACY_PIPELINE); `apiKey` (absent: an open server's run, or one written before keys were kept) | retention, refreshed by each transition |
  * | `events:<id>`                | stream | one entry per event, id `<seq>-0`, field `e` = JSON of {stage, at, attempt, message, error} | as the run |
  * | `idem:<idempotencyKey>`      | string | the id of the newest run created with that key            | as the run                |
  * | `lease:<id>:<stage>`         | string | the owner of a stage's lease                              | the lease's `ttlMs` (PX)  |
@@ -28,6 +49,9 @@ import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, t
  * | `pipeline:<name>:<version>`  | string | the version's definition, JSON; written once (SET NX)     | none: few and small, and a run may need its own for as long as it lives |
  * | `runs:created`               | zset   | run ids by createdAt in epoch ms (retention sweep)        | none                      |
  * | `runs:running`               | set    | ids of runs whose `running` is set (interrupted-run sweep) | none                     |
+ * | `usage:<day>`                | hash   | a UTC day's usage: field JSON `[key, pipeline, model, counter]` (key null: an open server), HINCRBY by the transition that pays | retention + 2 days, from the day's last increment |
+ * | `tokens:<day>`               | hash   | a UTC day's prompt + completion tokens per key: field JSON of the key (`null`, `"name"`); what a budget is checked against, one HGET | as `usage:<day>` |
+ * | `cache:<key>`                | string | a cached stage answer, JSON of {runId, result}           | the entry's `ttlMs` (PX)  |
  *
  * Index entries of a run that expired by TTL are removed when met (listing,
  * the interrupted-run sweep) and by `deleteCreatedBefore`. Runs written before
@@ -35,7 +59,8 @@ import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, t
  * listing by pipeline adds them to its indexes (`indexLegacyRuns`), and a
  * transition indexes any such run it meets (one written by an older instance
  * during a rolling upgrade). Pipeline names match `[a-z][a-z0-9-]*` (no `:`),
- * so the key names cannot collide. Scripts build key
+ * so the key names cannot collide. Usage is summed over at most
+ * MAX_USAGE_DAYS days, one HGETALL per day. Scripts build key
  * names from the prefix, so this is for a standalone Redis (or one primary with
  * replicas), not Redis Cluster.
  */
@@ -50,6 +75,10 @@ export interface RedisRunStoreOptions {
 }
 
 const DAY_S = 24 * 60 * 60;
+/** usage outlives the runs it counts (which live the retention after their last transition) */
+const USAGE_EXTRA_S = 2 * DAY_S;
+/** arguments per usage increment in the transition script: day, tokens field and amount, 5 counters' field and amount */
+const USAGE_ARGS = 3 + 2 * USAGE_COUNTERS.length;
 /** the longest wait between two reconnection attempts of a client */
 const RECONNECT_MAX_MS = 2_000;
 const DELETE_BATCH = 200;
@@ -196,9 +225,12 @@ return {1, redis.call('HGETALL', rk)}
 
 /**
  * ARGV: prefix, runId, ttl, then transition()'s arguments, then the transition's key ('' for none),
- * then the stage and owner of a lease to release with it ('' for none).
+ * then the stage and owner of a lease to release with it ('' for none), then the usage keys' TTL,
+ * then per usage increment USAGE_ARGS arguments: day, tokens field, tokens, and the five
+ * (usage field, amount) pairs.
  * Returns {seq, run hash} or nil when unknown. A key equal to the last applied one is a resend
- * of a write that was applied but whose answer was lost: nothing is written, its seq is returned.
+ * of a write that was applied but whose answer was lost: nothing is written (nor counted), its seq
+ * is returned.
  */
 const TRANSITION = `${LUA_COMMON}
 local id = ARGV[2]
@@ -213,6 +245,14 @@ if key ~= '' then redis.call('HSET', runKey(id), 'lastKey', key) else redis.call
 if ARGV[16] ~= '' then
   local lk = leaseKey(id, ARGV[16])
   if redis.call('GET', lk) == ARGV[17] then redis.call('DEL', lk) end
+end
+local usageTtl = ARGV[18]
+for i = 19, #ARGV, ${USAGE_ARGS} do
+  local uk, tk = P .. 'usage:' .. ARGV[i], P .. 'tokens:' .. ARGV[i]
+  redis.call('HINCRBY', tk, ARGV[i + 1], ARGV[i + 2])
+  for j = i + 3, i + ${USAGE_ARGS - 2}, 2 do redis.call('HINCRBY', uk, ARGV[j], ARGV[j + 1]) end
+  redis.call('EXPIRE', uk, usageTtl)
+  redis.call('EXPIRE', tk, usageTtl)
 end
 return {seq, redis.call('HGETALL', runKey(id))}
 `;
@@ -525,6 +565,7 @@ export class RedisRunStore implements RunStore {
       run.createdAt,
     ];
     if (run.idempotencyKey !== null) fields.push('idempotencyKey', run.idempotencyKey);
+    if (run.apiKey !== null) fields.push('apiKey', run.apiKey);
     const event = eventJson({ stage: 'RECEIVED', at: run.createdAt });
     const reply = await this.redis((c) =>
       this.eval(
@@ -618,6 +659,7 @@ export class RedisRunStore implements RunStore {
   }
 
   async transition(runId: string, t: Transition) {
+    const usage = (t.usage ?? []).flatMap(usageArgs);
     const setError = t.error !== undefined || t.clearError === true;
     const reply = await this.redis((c) =>
       this.eval(
@@ -642,6 +684,8 @@ export class RedisRunStore implements RunStore {
           t.key ?? '',
           t.release?.stage ?? '',
           t.release?.owner ?? '',
+          this.ttlSeconds + USAGE_EXTRA_S,
+          ...usage,
         ],
       ),
     );
@@ -736,6 +780,58 @@ export class RedisRunStore implements RunStore {
     return events;
   }
 
+  async cacheGet(key: string) {
+    const json = await this.redis((c) => c.get(this.key('cache', key)));
+    return json === null ? null : (JSON.parse(json) as CachedStage);
+  }
+
+  async cachePut(key: string, entry: CachedStage, ttlMs: number) {
+    const json = JSON.stringify(entry);
+    await this.redis((c) => c.set(this.key('cache', key), json, 'PX', leaseMs(ttlMs)));
+  }
+
+  async usage(q: UsageQuery): Promise<UsageRow[]> {
+    const days = usageDays(q);
+    const groups = usageGroups(q.groupBy);
+    const hashes = await this.redis(async (c) => {
+      const p = c.pipeline();
+      for (const day of days) p.hgetall(this.key('usage', day));
+      return results<Hash>(await p.exec());
+    });
+    // a day's fields, one per counter, into one fact per (key, pipeline, model)
+    const facts = new Map<string, UsageFact>();
+    hashes.forEach((h, i) => {
+      const day = days[i] as string;
+      for (const [field, value] of Object.entries(h)) {
+        const [key, pipeline, model, counter] = JSON.parse(field) as [string | null, string, string, UsageCounter];
+        const id = JSON.stringify([day, key, pipeline, model]);
+        let fact = facts.get(id);
+        if (!fact) {
+          fact = {
+            day,
+            key,
+            pipeline,
+            model,
+            runs: 0,
+            promptTokens: 0,
+            completionTokens: 0,
+            cacheHits: 0,
+            rulesDecisions: 0,
+          };
+          facts.set(id, fact);
+        }
+        fact[counter] += Number(value);
+      }
+    });
+    return groupUsage(facts.values(), groups);
+  }
+
+  async tokensSpent(key: string | null, day: string) {
+    checkDay(day);
+    const spent = await this.redis((c) => c.hget(this.key('tokens', day), JSON.stringify(key)));
+    return spent === null ? 0 : Number(spent);
+  }
+
   async deleteCreatedBefore(cutoff: string) {
     const cutoffMs = epochMs(cutoff, 'cutoff');
     let total = 0;
@@ -784,6 +880,15 @@ function epochMs(iso: string, what: string): number {
   return ms;
 }
 
+/** An increment as the transition script takes it (USAGE_ARGS arguments); a bad one is refused first. */
+function usageArgs(u: UsageIncrement): Arg[] {
+  checkUsageIncrement(u);
+  const args: Arg[] = [u.day, JSON.stringify(u.key), u.promptTokens + u.completionTokens];
+  for (const c of USAGE_COUNTERS) args.push(JSON.stringify([u.key, u.pipeline, u.model, c]), u[c]);
+  return args;
+}
+
+/** a TTL in ms as PX takes it: a whole number, at least 1 */
 function leaseMs(ttlMs: number): number {
   return Math.max(1, Math.round(ttlMs));
 }
@@ -819,6 +924,7 @@ function toRun(h: Hash): RunRecord {
     primaryModelId: h.primaryModelId as string,
     secondaryModelId: h.secondaryModelId as string,
     idempotencyKey: h.idempotencyKey ?? null,
+    apiKey: h.apiKey ?? null,
     inputHash: h.inputHash as string,
     stage: h.stage as PipelineStage,
     createdAt: h.createdAt as string,

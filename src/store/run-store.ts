@@ -99,7 +99,15 @@ export type RunReader = Pick<RunStore, 'get' | 'getMany' | 'list' | 'events' | '
 /** A run's input, as `create` takes it; the rest of a RunRecord starts empty. */
 export type NewRun = Pick<
   RunRecord,
-  'id' | 'text' | 'pipeline' | 'apiKey' | 'primaryModelId' | 'secondaryModelId' | 'idempotencyKey' | 'inputHash' | 'createdAt'
+  | 'id'
+  | 'text'
+  | 'pipeline'
+  | 'apiKey'
+  | 'primaryModelId'
+  | 'secondaryModelId'
+  | 'idempotencyKey'
+  | 'inputHash'
+  | 'createdAt'
 >;
 
 export interface Transition {

@@ -57,6 +57,28 @@ const MIGRATIONS: string[] = [
      saved_at TEXT NOT NULL,
      PRIMARY KEY (name, version)
    ) WITHOUT ROWID;`,
+  // runs stored before API keys were recorded read as made on an open server (null).
+  // usage: one row per UTC day, key, pipeline and model; the open server's key is '' (a
+  // key's name is never empty), as NULLs would not meet in the primary key.
+  `ALTER TABLE runs ADD COLUMN api_key TEXT;
+   CREATE TABLE usage (
+     day TEXT NOT NULL,
+     api_key TEXT NOT NULL,
+     pipeline TEXT NOT NULL,
+     model TEXT NOT NULL,
+     runs INTEGER NOT NULL,
+     prompt_tokens INTEGER NOT NULL,
+     completion_tokens INTEGER NOT NULL,
+     cache_hits INTEGER NOT NULL,
+     rules_decisions INTEGER NOT NULL,
+     PRIMARY KEY (day, api_key, pipeline, model)
+   ) WITHOUT ROWID;
+   CREATE TABLE cache (
+     key TEXT PRIMARY KEY,
+     entry TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX cache_by_expiry ON cache (expires_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,8 +6,28 @@ import type { PipelineRef, RunRecord, StageEvent } from '../pipeline/run.js';
 import type { PipelineError, PipelineStage, StageName } from '../pipeline/types.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { definitionJson } from './definition-json.js';
-import { eventOf, type NewRun, type RunListQuery, type RunPage, type RunStore, type Transition } from './run-store.js';
+import {
+  type CachedStage,
+  eventOf,
+  type NewRun,
+  type RunListQuery,
+  type RunPage,
+  type RunStore,
+  type Transition,
+  type UsageGroup,
+  type UsageQuery,
+  type UsageRow,
+} from './run-store.js';
 import { migrate } from './sqlite-migrations.js';
+import {
+  checkDay,
+  checkUsageIncrement,
+  sortUsageRows,
+  type UsageCounters,
+  usageDays,
+  usageGroups,
+  usageRow,
+} from './usage.js';
 
 interface RunRow {
   seq: number;
@@ -15,6 +35,7 @@ interface RunRow {
   text: string;
   pipeline_name: string;
   pipeline_version: string;
+  api_key: string | null;
   primary_model: string;
   secondary_model: string;
   idempotency_key: string | null;
@@ -31,6 +52,25 @@ interface RunRow {
 }
 
 type EventFields = Pick<Transition, 'stage' | 'at' | 'attempt' | 'message' | 'error'>;
+
+/** the open server's key in the usage table: NULLs would not meet in its primary key */
+const OPEN_KEY = '';
+
+/** a usage query's dimensions as columns (their names are fixed: the SQL is built from these only) */
+const GROUP_COLUMNS: Record<UsageGroup, string> = {
+  KEY: 'api_key',
+  PIPELINE: 'pipeline',
+  MODEL: 'model',
+  DAY: 'day',
+};
+
+/** SUM over no row is NULL */
+type UsageSumRow = { [C in keyof UsageCounters]: number | null } & {
+  api_key?: string;
+  pipeline?: string;
+  model?: string;
+  day?: string;
+};
 
 interface EventRow {
   run_id: string;
@@ -52,6 +92,9 @@ export class SqliteRunStore implements RunStore {
   private readonly stmt;
   private readonly createTx;
   private readonly transitionTx;
+  private readonly deleteBeforeTx;
+  /** one statement per set of dimensions asked, prepared when first asked */
+  private readonly usageSums = new Map<string, Database.Statement<[string, string], UsageSumRow>>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -71,10 +114,10 @@ export class SqliteRunStore implements RunStore {
         'SELECT * FROM runs WHERE idempotency_key = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1',
       ),
       insertRun: db.prepare<[Omit<NewRun, 'pipeline'> & { pipelineName: string; pipelineVersion: string }], RunRow>(
-        `INSERT INTO runs (id, text, pipeline_name, pipeline_version, primary_model, secondary_model, idempotency_key, input_hash,
-           stage, created_at, updated_at, last_event_seq)
-         VALUES (@id, @text, @pipelineName, @pipelineVersion, @primaryModelId, @secondaryModelId, @idempotencyKey, @inputHash,
-           'RECEIVED', @createdAt, @createdAt, 1)
+        `INSERT INTO runs (id, text, pipeline_name, pipeline_version, api_key, primary_model, secondary_model, idempotency_key,
+           input_hash, stage, created_at, updated_at, last_event_seq)
+         VALUES (@id, @text, @pipelineName, @pipelineVersion, @apiKey, @primaryModelId, @secondaryModelId, @idempotencyKey,
+           @inputHash, 'RECEIVED', @createdAt, @createdAt, 1)
          RETURNING *`,
       ),
       // one statement takes the next seq and applies the change; a resend of the last key matches no row
@@ -120,6 +163,29 @@ export class SqliteRunStore implements RunStore {
       ),
       releaseLease: db.prepare('DELETE FROM leases WHERE run_id = ? AND stage = ? AND owner = ?'),
       deleteBefore: db.prepare('DELETE FROM runs WHERE created_at < ?'),
+      addUsage: db.prepare(
+        `INSERT INTO usage (day, api_key, pipeline, model, runs, prompt_tokens, completion_tokens, cache_hits, rules_decisions)
+         VALUES (@day, @key, @pipeline, @model, @runs, @promptTokens, @completionTokens, @cacheHits, @rulesDecisions)
+         ON CONFLICT (day, api_key, pipeline, model) DO UPDATE SET
+           runs = runs + excluded.runs,
+           prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+           completion_tokens = completion_tokens + excluded.completion_tokens,
+           cache_hits = cache_hits + excluded.cache_hits,
+           rules_decisions = rules_decisions + excluded.rules_decisions`,
+      ),
+      // the primary key's prefix (day, api_key): a range of the key's rows of that day
+      tokensSpent: db.prepare<[string, string], { spent: number }>(
+        'SELECT COALESCE(SUM(prompt_tokens + completion_tokens), 0) AS spent FROM usage WHERE day = ? AND api_key = ?',
+      ),
+      deleteUsageBefore: db.prepare('DELETE FROM usage WHERE day < ?'),
+      cacheGet: db.prepare<[string, number], { entry: string }>(
+        'SELECT entry FROM cache WHERE key = ? AND expires_at > ?',
+      ),
+      cachePut: db.prepare(
+        `INSERT INTO cache (key, entry, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET entry = excluded.entry, expires_at = excluded.expires_at`,
+      ),
+      deleteExpiredCache: db.prepare('DELETE FROM cache WHERE expires_at <= ?'),
       // the first save of a version stands: a version is a hash of its definition
       savePipeline: db.prepare(
         'INSERT INTO pipelines (name, version, definition, saved_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -163,12 +229,22 @@ export class SqliteRunStore implements RunStore {
       if (row) {
         this.insertEvent(runId, row.last_event_seq, t);
         if (t.release) this.stmt.releaseLease.run(runId, t.release.stage, t.release.owner);
+        // counted only with a write that was applied: a resend (no row) adds nothing
+        for (const u of t.usage ?? []) this.stmt.addUsage.run({ ...u, key: u.key ?? OPEN_KEY });
         return { event: event(row.last_event_seq), row };
       }
       // no row changed: the run is unknown, or this key was the last one applied (a resend)
       const current = this.stmt.byId.get(runId);
       if (!current) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
       return { event: event(current.last_event_seq), row: current };
+    });
+
+    this.deleteBeforeTx = db.transaction((cutoff: string, now: number): number => {
+      const deleted = this.stmt.deleteBefore.run(cutoff).changes;
+      // the days wholly before the cutoff's day: their runs are all gone (see deleteCreatedBefore)
+      this.stmt.deleteUsageBefore.run(new Date(cutoff).toISOString().slice(0, 10));
+      this.stmt.deleteExpiredCache.run(now);
+      return deleted;
     });
   }
 
@@ -223,6 +299,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   async transition(runId: string, t: Transition) {
+    for (const u of t.usage ?? []) checkUsageIncrement(u);
     const { event, row } = this.transitionTx.immediate(runId, t);
     return { event, run: toRun(row) };
   }
@@ -276,12 +353,78 @@ export class SqliteRunStore implements RunStore {
     return row ? (JSON.parse(row.definition) as unknown) : null;
   }
 
+  async cacheGet(key: string) {
+    // an expired entry is not an answer; the retention sweep deletes it (deleteCreatedBefore)
+    const row = this.stmt.cacheGet.get(key, Date.now());
+    return row ? (JSON.parse(row.entry) as CachedStage) : null;
+  }
+
+  async cachePut(key: string, entry: CachedStage, ttlMs: number) {
+    this.stmt.cachePut.run(key, JSON.stringify(entry), Date.now() + Math.max(1, Math.round(ttlMs)));
+  }
+
+  async usage(q: UsageQuery): Promise<UsageRow[]> {
+    const days = usageDays(q);
+    const groups = usageGroups(q.groupBy);
+    const rows = this.usageSum(groups).all(days[0] as string, days.at(-1) as string);
+    // with no dimension, one row, of zeros when nothing was counted
+    return sortUsageRows(
+      rows.map((r) =>
+        usageRow(
+          {
+            day: r.day ?? '',
+            key: r.api_key === undefined || r.api_key === OPEN_KEY ? null : r.api_key,
+            pipeline: r.pipeline ?? '',
+            model: r.model ?? '',
+            runs: r.runs ?? 0,
+            promptTokens: r.promptTokens ?? 0,
+            completionTokens: r.completionTokens ?? 0,
+            cacheHits: r.cacheHits ?? 0,
+            rulesDecisions: r.rulesDecisions ?? 0,
+          },
+          groups,
+        ),
+      ),
+      groups,
+    );
+  }
+
+  /** SUM ... GROUP BY the dimensions asked, over the primary key's range of days */
+  private usageSum(groups: readonly UsageGroup[]) {
+    const columns = (['KEY', 'PIPELINE', 'MODEL', 'DAY'] as const)
+      .filter((g) => groups.includes(g))
+      .map((g) => GROUP_COLUMNS[g]);
+    const id = columns.join(',');
+    let stmt = this.usageSums.get(id);
+    if (!stmt) {
+      const select = columns.map((c) => `${c}, `).join('');
+      const groupBy = columns.length > 0 ? ` GROUP BY ${columns.join(', ')}` : '';
+      stmt = this.db.prepare<[string, string], UsageSumRow>(
+        `SELECT ${select}SUM(runs) AS runs, SUM(prompt_tokens) AS promptTokens, SUM(completion_tokens) AS completionTokens,
+           SUM(cache_hits) AS cacheHits, SUM(rules_decisions) AS rulesDecisions
+         FROM usage WHERE day BETWEEN ? AND ?${groupBy}`,
+      );
+      this.usageSums.set(id, stmt);
+    }
+    return stmt;
+  }
+
+  async tokensSpent(key: string | null, day: string) {
+    checkDay(day);
+    return this.stmt.tokensSpent.get(day, key ?? OPEN_KEY)?.spent ?? 0;
+  }
+
   /**
    * Pipeline definitions are kept: they are few (one per edit of a file) and
    * small, and one saved at a reload may not have a run yet.
+   *
+   * The sweep also deletes the usage of the UTC days before the cutoff's day
+   * (a stage's usage is counted on or after its run's creation, so those
+   * days' runs are all gone: usage lives at least as long as the runs it
+   * counts), and the cache entries that have expired.
    */
   async deleteCreatedBefore(cutoff: string) {
-    return this.stmt.deleteBefore.run(cutoff).changes;
+    return this.deleteBeforeTx.immediate(cutoff, Date.now());
   }
 
   async ping() {
@@ -302,6 +445,7 @@ function toRun(r: RunRow): RunRecord {
     id: r.id,
     text: r.text,
     pipeline: { name: r.pipeline_name, version: r.pipeline_version },
+    apiKey: r.api_key,
     primaryModelId: r.primary_model,
     secondaryModelId: r.secondary_model,
     idempotencyKey: r.idempotency_key,

@@ -77,6 +77,7 @@ describe('a restart loses nothing', () => {
         id: '11111111-1111-4111-8111-111111111111',
         text: 'cancel booking XK4P9Q',
         pipeline: LEGACY_PIPELINE,
+        apiKey: null,
         primaryModelId: 'sim-extractor',
         secondaryModelId: 'sim-specialist',
         idempotencyKey: null,

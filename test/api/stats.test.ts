@@ -40,6 +40,7 @@ function run(over: Partial<RunRecord>): RunRecord {
     id: crypto.randomUUID(),
     text: 'x',
     pipeline: { name: 'travel', version: 'test' },
+    apiKey: null,
     primaryModelId: 'ex',
     secondaryModelId: 'sp',
     idempotencyKey: null,

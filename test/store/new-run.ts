@@ -8,6 +8,7 @@ export function newRun(over: Partial<NewRun> = {}): NewRun {
     id: randomUUID(),
     text: 'cancel booking XK4P9Q',
     pipeline: LEGACY_PIPELINE,
+    apiKey: null,
     primaryModelId: 'sim-extractor',
     secondaryModelId: 'sim-specialist',
     idempotencyKey: null,

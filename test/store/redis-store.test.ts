@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { RedisEventBus } from '../../src/events/redis-bus.js';
+import type { ExtractionResult } from '../../src/pipeline/types.js';
 import { createRuntime } from '../../src/runtime.js';
 import { RedisRunStore } from '../../src/store/redis-store.js';
 import { captureLogs } from '../helpers/log-capture.js';
@@ -22,9 +23,30 @@ let stores = 0;
 /** every store on its own key prefix: tests share the server, not their data */
 const freshPrefix = () => `t${process.pid}-${++stores}:`;
 
-describeRunStoreContract('Redis', () => new RedisRunStore(server.url, { retentionDays: 30, keyPrefix: freshPrefix() }));
+describeRunStoreContract(
+  'Redis',
+  () => new RedisRunStore(server.url, { retentionDays: 30, keyPrefix: freshPrefix() }),
+  async () => {
+    // two servers' stores on one Redis
+    const keyPrefix = freshPrefix();
+    return [
+      new RedisRunStore(server.url, { retentionDays: 30, keyPrefix }),
+      new RedisRunStore(server.url, { retentionDays: 30, keyPrefix }),
+    ];
+  },
+);
 
 const SINCE = new Date(0).toISOString();
+
+const extractionResult: ExtractionResult = {
+  entities: { action: 'unknown' },
+  model: 'sim-extractor',
+  usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+  latencyMs: 1,
+  attempts: 1,
+  raw: '{}',
+  correlationId: null,
+};
 
 /**
  * What a server before pipelines left in Redis: the same layout without the
@@ -101,6 +123,61 @@ describe('RedisRunStore on Redis', () => {
     expect(await raw.ttl(`${prefix}runs:seq`)).toBe(-1);
     expect(await raw.ttl(`${prefix}runs:all`)).toBe(-1);
     expect(await raw.ttl(`${prefix}runs:pipeline:banking`)).toBe(-1);
+  });
+
+  it("keeps the run's API key in its hash, none for an open server's run", async () => {
+    const keyed = await a.create(newRun({ apiKey: 'ops-team' }), SINCE);
+    const open = await a.create(newRun(), SINCE);
+    expect(await raw.hget(`${prefix}run:${keyed.run.id}`, 'apiKey')).toBe('ops-team');
+    expect(await raw.hexists(`${prefix}run:${open.run.id}`, 'apiKey')).toBe(0);
+    expect((await b.get(open.run.id))?.apiKey).toBeNull();
+  });
+
+  it('counts usage in one hash per day, and tokens per key in another, kept a little longer than the runs', async () => {
+    const { run } = await a.create(newRun(), SINCE);
+    const usage = (key: string | null, model: string) => ({
+      key,
+      pipeline: 'travel',
+      model,
+      day: '2030-01-01',
+      runs: 1,
+      promptTokens: 10,
+      completionTokens: 5,
+      cacheHits: 0,
+      rulesDecisions: 2,
+    });
+    await b.transition(run.id, {
+      stage: 'EXTRACTED',
+      at: new Date().toISOString(),
+      usage: [usage('ops', 'm|1'), usage(null, 'm|1')],
+    });
+    expect(await raw.hgetall(`${prefix}usage:2030-01-01`)).toEqual({
+      '["ops","travel","m|1","runs"]': '1',
+      '["ops","travel","m|1","promptTokens"]': '10',
+      '["ops","travel","m|1","completionTokens"]': '5',
+      '["ops","travel","m|1","cacheHits"]': '0',
+      '["ops","travel","m|1","rulesDecisions"]': '2',
+      '[null,"travel","m|1","runs"]': '1',
+      '[null,"travel","m|1","promptTokens"]': '10',
+      '[null,"travel","m|1","completionTokens"]': '5',
+      '[null,"travel","m|1","cacheHits"]': '0',
+      '[null,"travel","m|1","rulesDecisions"]': '2',
+    });
+    expect(await raw.hgetall(`${prefix}tokens:2030-01-01`)).toEqual({ '"ops"': '15', null: '15' });
+    for (const key of ['usage:2030-01-01', 'tokens:2030-01-01']) {
+      const ttl = await raw.ttl(prefix + key);
+      expect(ttl).toBeGreaterThan(9 * DAY_S - 60);
+      expect(ttl).toBeLessThanOrEqual(9 * DAY_S);
+    }
+  });
+
+  it('keeps a cached answer as a PX string', async () => {
+    const entry = { runId: 'r1', result: { ...extractionResult } };
+    await a.cachePut('abc', entry, 10_000);
+    expect(JSON.parse((await raw.get(`${prefix}cache:abc`)) as string)).toEqual(entry);
+    const pttl = await raw.pttl(`${prefix}cache:abc`);
+    expect(pttl).toBeGreaterThan(9_000);
+    expect(pttl).toBeLessThanOrEqual(10_000);
   });
 
   it('keeps a pipeline definition as its JSON, with no TTL, written once', async () => {

@@ -8,7 +8,7 @@ import type {
   SpecializationResult,
   StageName,
 } from '../../src/pipeline/types.js';
-import type { NewRun, RunStore } from '../../src/store/run-store.js';
+import type { CachedStage, NewRun, RunStore, UsageGroup, UsageIncrement, UsageRow } from '../../src/store/run-store.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
@@ -56,6 +56,7 @@ function newRun(over: Partial<NewRun> = {}): NewRun {
     id: `run-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`,
     text: `text ${counter} with ünïcode and "quotes"`,
     pipeline: TRAVEL,
+    apiKey: null,
     primaryModelId: 'sim-extractor',
     secondaryModelId: 'sim-specialist',
     idempotencyKey: null,
@@ -75,11 +76,40 @@ const interrupted = (stage: StageName): PipelineError => ({
 /** since: far in the past, so any key within it is found */
 const EPOCH = new Date(0).toISOString();
 
+/** What a stage's final write adds to usage; the day is within T0's first days. */
+const spend = (over: Partial<UsageIncrement> = {}): UsageIncrement => ({
+  key: 'alpha',
+  pipeline: 'travel',
+  model: 'sim-extractor',
+  day: '2030-01-01',
+  runs: 1,
+  promptTokens: 10,
+  completionTokens: 5,
+  cacheHits: 0,
+  rulesDecisions: 0,
+  ...over,
+});
+
+const totals = (over: Partial<UsageRow> = {}): UsageRow => ({
+  runs: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  cacheHits: 0,
+  rulesDecisions: 0,
+  ...over,
+});
+
 /**
  * Every method of RunStore, as SqliteRunStore defines it. Each test gets a
- * fresh, empty store from `makeStore` and closes it after.
+ * fresh, empty store from `makeStore` and closes it after; `openShared` opens
+ * two instances of one fresh store (one SQLite file, one Redis), as two
+ * servers of a fleet, for the tests of what instances share.
  */
-export function describeRunStoreContract(name: string, makeStore: () => RunStore | Promise<RunStore>): void {
+export function describeRunStoreContract(
+  name: string,
+  makeStore: () => RunStore | Promise<RunStore>,
+  openShared: () => Promise<[RunStore, RunStore]>,
+): void {
   describe(`RunStore contract: ${name}`, () => {
     let store: RunStore;
     beforeEach(async () => {
@@ -100,6 +130,7 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
           id: input.id,
           text: input.text,
           pipeline: TRAVEL,
+          apiKey: null,
           primaryModelId: input.primaryModelId,
           secondaryModelId: input.secondaryModelId,
           idempotencyKey: 'k-create',
@@ -781,6 +812,342 @@ export function describeRunStoreContract(name: string, makeStore: () => RunStore
       });
     });
 
+    describe('API key', () => {
+      it('a run keeps the name of the key that created it through its transitions; null on an open server', async () => {
+        const { run } = await create({ apiKey: 'ops-team' });
+        const open = await create();
+        expect(run.apiKey).toBe('ops-team');
+        expect(open.run.apiKey).toBeNull();
+        const moved = await store.transition(run.id, { stage: 'EXTRACTED', at: at(1), extraction, running: null });
+        expect(moved.run.apiKey).toBe('ops-team');
+        expect((await store.get(run.id))?.apiKey).toBe('ops-team');
+        expect((await store.getMany([open.run.id, run.id])).map((r) => r?.apiKey)).toEqual([null, 'ops-team']);
+        expect((await store.list({ first: 2 })).runs.map((r) => r.run.apiKey)).toEqual([null, 'ops-team']);
+      });
+
+      it('an idempotent create answers the run with the key that created it', async () => {
+        const first = await create({ apiKey: 'ops-team', idempotencyKey: 'k-api' });
+        const again = await create({ apiKey: 'other', idempotencyKey: 'k-api' });
+        expect(again.created).toBe(false);
+        expect(again.run.apiKey).toBe('ops-team');
+        expect(again.run).toEqual(first.run);
+      });
+    });
+
+    describe("a stage result's cache and fallback fields", () => {
+      it('are kept inside the stored result', async () => {
+        const { run } = await create();
+        const cachedExtraction: ExtractionResult = {
+          ...extraction,
+          usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+          cached: true,
+          cachedFrom: 'run-that-paid',
+          modelsTried: ['primary-extractor', 'backup-extractor'],
+        };
+        const fallbackSpecialization: SpecializationResult = {
+          ...specialization,
+          cached: false,
+          cachedFrom: null,
+          modelsTried: [],
+        };
+        await store.transition(run.id, { stage: 'EXTRACTED', at: at(1), extraction: cachedExtraction });
+        await store.transition(run.id, { stage: 'COMPLETE', at: at(2), specialization: fallbackSpecialization });
+        expect(await store.get(run.id)).toMatchObject({
+          extraction: cachedExtraction,
+          specialization: fallbackSpecialization,
+        });
+      });
+    });
+
+    describe('usage', () => {
+      const DAY1 = '2030-01-01';
+      const DAY2 = '2030-01-02';
+      const DAY3 = '2030-01-03';
+      const span = (groupBy: UsageGroup[], fromDay = DAY1, toDay = DAY3) => store.usage({ fromDay, toDay, groupBy });
+      /** a run whose stage's final write carries `usage` */
+      const pay = async (usage: UsageIncrement[], onStore: RunStore = store) => {
+        const { run } = await onStore.create(newRun(), EPOCH);
+        await onStore.transition(run.id, { stage: 'EXTRACTED', at: at(1), extraction, running: null, usage });
+        return run;
+      };
+
+      it('is counted with the transition that carries it', async () => {
+        expect(await span([])).toStrictEqual([totals()]);
+        await pay([spend()]);
+        expect(await span([])).toStrictEqual([totals({ runs: 1, promptTokens: 10, completionTokens: 5 })]);
+        expect(await store.tokensSpent('alpha', DAY1)).toBe(15);
+      });
+
+      it('a resend with the key of the last applied transition counts nothing again; another key counts', async () => {
+        const { run } = await create();
+        const t = {
+          stage: 'EXTRACTED' as const,
+          at: at(1),
+          extraction,
+          running: null,
+          key: 'k-paid',
+          usage: [spend()],
+        };
+        await store.transition(run.id, t);
+        await store.transition(run.id, t);
+        await Promise.all(Array.from({ length: 5 }, () => store.transition(run.id, t)));
+        expect(await span([])).toStrictEqual([totals({ runs: 1, promptTokens: 10, completionTokens: 5 })]);
+        expect(await store.tokensSpent('alpha', DAY1)).toBe(15);
+        await store.transition(run.id, { ...t, key: 'k-next' });
+        expect(await span([])).toStrictEqual([totals({ runs: 2, promptTokens: 20, completionTokens: 10 })]);
+        expect(await store.tokensSpent('alpha', DAY1)).toBe(30);
+      });
+
+      it('counts nothing for an unknown run', async () => {
+        await expect(
+          store.transition('no-such-run', { stage: 'EXTRACTED', at: at(1), usage: [spend()] }),
+        ).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+        expect(await span([])).toStrictEqual([totals()]);
+        expect(await store.tokensSpent('alpha', DAY1)).toBe(0);
+      });
+
+      it('refuses an increment that is not a count or not a day, and writes nothing of the transition', async () => {
+        const { run } = await create();
+        for (const bad of [{ promptTokens: 1.5 }, { runs: -1 }, { cacheHits: Number.NaN }, { day: '2030-13-01' }]) {
+          await expect(
+            store.transition(run.id, { stage: 'EXTRACTED', at: at(1), extraction, usage: [spend(), spend(bad)] }),
+          ).rejects.toThrow(TypeError);
+        }
+        expect(await store.events(run.id)).toHaveLength(1);
+        expect(await store.get(run.id)).toEqual(run);
+        expect(await span([])).toStrictEqual([totals()]);
+      });
+
+      it('sums increments of many runs written at once, none lost', async () => {
+        await Promise.all(Array.from({ length: 20 }, () => pay([spend(), spend({ model: 'sim-specialist' })])));
+        expect(await span([])).toStrictEqual([totals({ runs: 40, promptTokens: 400, completionTokens: 200 })]);
+        expect(await store.tokensSpent('alpha', DAY1)).toBe(600);
+      });
+
+      describe('grouped', () => {
+        // three days of two keys, the open server (null), two pipelines and two models; and the days around them
+        beforeEach(async () => {
+          await pay([
+            spend({ promptTokens: 10, completionTokens: 5 }),
+            spend({ model: 'sim-specialist', runs: 0, promptTokens: 7, completionTokens: 3 }),
+          ]);
+          await pay([spend({ key: null, pipeline: 'banking', promptTokens: 20, completionTokens: 2 })]);
+          await pay([spend({ key: 'beta', promptTokens: 0, completionTokens: 0, cacheHits: 1 })]);
+          await pay([
+            spend({
+              day: DAY2,
+              pipeline: 'banking',
+              model: 'sim-specialist',
+              promptTokens: 4,
+              completionTokens: 4,
+              rulesDecisions: 1,
+            }),
+          ]);
+          await pay([spend({ day: DAY3, key: 'beta', promptTokens: 1, completionTokens: 1 })]);
+          await pay([spend({ day: DAY3, key: 'beta', promptTokens: 2, completionTokens: 2 })]);
+          // outside the span
+          await pay([spend({ day: '2029-12-31', promptTokens: 1000 })]);
+          await pay([spend({ day: '2030-01-04', key: null, promptTokens: 1000 })]);
+        });
+
+        it('no dimension: one row of totals over the span, no dimension set', async () => {
+          expect(await span([])).toStrictEqual([
+            totals({ runs: 6, promptTokens: 44, completionTokens: 17, cacheHits: 1, rulesDecisions: 1 }),
+          ]);
+        });
+
+        it('by key: the open server (null) first, then the names', async () => {
+          expect(await span(['KEY'])).toStrictEqual([
+            totals({ key: null, runs: 1, promptTokens: 20, completionTokens: 2 }),
+            totals({ key: 'alpha', runs: 2, promptTokens: 21, completionTokens: 12, rulesDecisions: 1 }),
+            totals({ key: 'beta', runs: 3, promptTokens: 3, completionTokens: 3, cacheHits: 1 }),
+          ]);
+        });
+
+        it('by pipeline, by model, by day', async () => {
+          expect(await span(['PIPELINE'])).toStrictEqual([
+            totals({ pipeline: 'banking', runs: 2, promptTokens: 24, completionTokens: 6, rulesDecisions: 1 }),
+            totals({ pipeline: 'travel', runs: 4, promptTokens: 20, completionTokens: 11, cacheHits: 1 }),
+          ]);
+          expect(await span(['MODEL'])).toStrictEqual([
+            totals({ model: 'sim-extractor', runs: 5, promptTokens: 33, completionTokens: 10, cacheHits: 1 }),
+            totals({ model: 'sim-specialist', runs: 1, promptTokens: 11, completionTokens: 7, rulesDecisions: 1 }),
+          ]);
+          expect(await span(['DAY'])).toStrictEqual([
+            totals({ day: DAY1, runs: 3, promptTokens: 37, completionTokens: 10, cacheHits: 1 }),
+            totals({ day: DAY2, runs: 1, promptTokens: 4, completionTokens: 4, rulesDecisions: 1 }),
+            totals({ day: DAY3, runs: 2, promptTokens: 3, completionTokens: 3 }),
+          ]);
+        });
+
+        it('by several dimensions, sorted by each in the order asked', async () => {
+          expect(await span(['DAY', 'KEY'])).toStrictEqual([
+            totals({ day: DAY1, key: null, runs: 1, promptTokens: 20, completionTokens: 2 }),
+            totals({ day: DAY1, key: 'alpha', runs: 1, promptTokens: 17, completionTokens: 8 }),
+            totals({ day: DAY1, key: 'beta', runs: 1, cacheHits: 1 }),
+            totals({ day: DAY2, key: 'alpha', runs: 1, promptTokens: 4, completionTokens: 4, rulesDecisions: 1 }),
+            totals({ day: DAY3, key: 'beta', runs: 2, promptTokens: 3, completionTokens: 3 }),
+          ]);
+          expect(await span(['KEY', 'DAY'])).toStrictEqual([
+            totals({ key: null, day: DAY1, runs: 1, promptTokens: 20, completionTokens: 2 }),
+            totals({ key: 'alpha', day: DAY1, runs: 1, promptTokens: 17, completionTokens: 8 }),
+            totals({ key: 'alpha', day: DAY2, runs: 1, promptTokens: 4, completionTokens: 4, rulesDecisions: 1 }),
+            totals({ key: 'beta', day: DAY1, runs: 1, cacheHits: 1 }),
+            totals({ key: 'beta', day: DAY3, runs: 2, promptTokens: 3, completionTokens: 3 }),
+          ]);
+          expect(await span(['MODEL', 'PIPELINE'])).toStrictEqual([
+            totals({ model: 'sim-extractor', pipeline: 'banking', runs: 1, promptTokens: 20, completionTokens: 2 }),
+            totals({
+              model: 'sim-extractor',
+              pipeline: 'travel',
+              runs: 4,
+              promptTokens: 13,
+              completionTokens: 8,
+              cacheHits: 1,
+            }),
+            totals({
+              model: 'sim-specialist',
+              pipeline: 'banking',
+              runs: 1,
+              promptTokens: 4,
+              completionTokens: 4,
+              rulesDecisions: 1,
+            }),
+            totals({ model: 'sim-specialist', pipeline: 'travel', runs: 0, promptTokens: 7, completionTokens: 3 }),
+          ]);
+          // a dimension asked twice counts once
+          expect(await span(['PIPELINE', 'PIPELINE'])).toStrictEqual(await span(['PIPELINE']));
+        });
+
+        it('by every dimension: each counted combination of the span', async () => {
+          const rows = await span(['KEY', 'PIPELINE', 'MODEL', 'DAY']);
+          expect(rows.map((r) => [r.key, r.pipeline, r.model, r.day, r.promptTokens])).toEqual([
+            [null, 'banking', 'sim-extractor', DAY1, 20],
+            ['alpha', 'banking', 'sim-specialist', DAY2, 4],
+            ['alpha', 'travel', 'sim-extractor', DAY1, 10],
+            ['alpha', 'travel', 'sim-specialist', DAY1, 7],
+            ['beta', 'travel', 'sim-extractor', DAY1, 0],
+            ['beta', 'travel', 'sim-extractor', DAY3, 3],
+          ]);
+        });
+
+        it('over a span of days, both ends included', async () => {
+          expect(await span(['DAY'], DAY2, DAY2)).toStrictEqual([
+            totals({ day: DAY2, runs: 1, promptTokens: 4, completionTokens: 4, rulesDecisions: 1 }),
+          ]);
+          expect((await span(['DAY'], '2029-12-31', '2030-01-04')).map((r) => r.day)).toEqual([
+            '2029-12-31',
+            DAY1,
+            DAY2,
+            DAY3,
+            '2030-01-04',
+          ]);
+          expect(await span(['KEY'], '2031-01-01', '2031-01-31')).toEqual([]);
+          expect(await span([], '2031-01-01', '2031-01-31')).toStrictEqual([totals()]);
+        });
+
+        it('tokensSpent: prompt and completion tokens of one key on one day, over pipelines and models', async () => {
+          expect(await store.tokensSpent('alpha', DAY1)).toBe(25);
+          expect(await store.tokensSpent('alpha', DAY2)).toBe(8);
+          expect(await store.tokensSpent('alpha', DAY3)).toBe(0);
+          expect(await store.tokensSpent(null, DAY1)).toBe(22);
+          expect(await store.tokensSpent(null, '2030-01-04')).toBe(1005);
+          expect(await store.tokensSpent('beta', DAY1)).toBe(0);
+          expect(await store.tokensSpent('beta', DAY3)).toBe(6);
+          expect(await store.tokensSpent('nobody', DAY1)).toBe(0);
+        });
+      });
+
+      it('refuses a span that is malformed, reversed or longer than 366 days with BAD_USER_INPUT', async () => {
+        // 2032 is a leap year: 366 days
+        expect(await span(['DAY'], '2032-01-01', '2032-12-31')).toEqual([]);
+        for (const [fromDay, toDay] of [
+          ['2030-01-01', '2031-01-02'],
+          ['2030-01-02', '2030-01-01'],
+          ['2030-02-30', '2030-03-01'],
+          ['2030-1-1', '2030-01-02'],
+          ['yesterday', '2030-01-02'],
+        ] as const) {
+          const err = await span([], fromDay, toDay).catch((e: unknown) => e);
+          expect(err, `${fromDay}..${toDay}`).toBeInstanceOf(AppError);
+          expect(err).toMatchObject({ code: 'BAD_USER_INPUT' });
+        }
+      });
+
+      it("is kept by retention for the cutoff's day and after, though the runs that paid are deleted", async () => {
+        const { run } = await create({ createdAt: at(10) });
+        await store.transition(run.id, { stage: 'EXTRACTED', at: at(11), usage: [spend(), spend({ day: DAY2 })] });
+        expect(await store.deleteCreatedBefore(at(20))).toBe(1);
+        expect((await span(['DAY'])).map((r) => [r.day, r.runs])).toEqual([
+          [DAY1, 1],
+          [DAY2, 1],
+        ]);
+        expect(await store.tokensSpent('alpha', DAY1)).toBe(15);
+      });
+
+      it('is shared by the instances of one store', async () => {
+        const [a, b] = await openShared();
+        try {
+          await pay([spend({ key: 'shared' })], a);
+          await pay([spend({ key: 'shared' })], b);
+          for (const s of [a, b]) {
+            expect(await s.usage({ fromDay: DAY1, toDay: DAY1, groupBy: ['KEY'] })).toStrictEqual([
+              totals({ key: 'shared', runs: 2, promptTokens: 20, completionTokens: 10 }),
+            ]);
+            expect(await s.tokensSpent('shared', DAY1)).toBe(30);
+          }
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      });
+    });
+
+    describe('response cache', () => {
+      const entry = (runId: string): CachedStage => ({
+        runId,
+        result: { ...extraction, entities: { action: 'modify_flight', note: 'ünïcode "quoted"' }, modelsTried: [] },
+      });
+
+      it('answers what was put under a key, and null for a key never put', async () => {
+        await store.cachePut('k-1', entry('run-1'), 60_000);
+        expect(await store.cacheGet('k-1')).toEqual(entry('run-1'));
+        expect(await store.cacheGet('k-2')).toBeNull();
+      });
+
+      it('a put replaces the entry under its key, and its expiry', async () => {
+        await store.cachePut('k-1', entry('run-1'), 50);
+        await store.cachePut('k-1', entry('run-2'), 60_000);
+        await sleep(150);
+        expect(await store.cacheGet('k-1')).toEqual(entry('run-2'));
+      });
+
+      it('forgets an entry once its TTL has passed, and only that one', async () => {
+        await store.cachePut('short', entry('run-1'), 50);
+        await store.cachePut('long', entry('run-2'), 60_000);
+        await sleep(150);
+        expect(await store.cacheGet('short')).toBeNull();
+        expect(await store.cacheGet('long')).toEqual(entry('run-2'));
+        // retention sweeps what expired, and keeps what did not
+        await store.deleteCreatedBefore(at(0));
+        expect(await store.cacheGet('short')).toBeNull();
+        expect(await store.cacheGet('long')).toEqual(entry('run-2'));
+      });
+
+      it('is shared by the instances of one store, and outlives the instance that put it', async () => {
+        const [a, b] = await openShared();
+        try {
+          await a.cachePut('k-shared', entry('run-a'), 60_000);
+          expect(await b.cacheGet('k-shared')).toEqual(entry('run-a'));
+          await a.close();
+          expect(await b.cacheGet('k-shared')).toEqual(entry('run-a'));
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      });
+    });
+
     describe('ping and close', () => {
       it('ping resolves while the store is reachable', async () => {
         await expect(store.ping()).resolves.toBeUndefined();
@@ -810,7 +1177,12 @@ export function describeLegacyRunsContract(name: string, open: (legacy: NewRun[]
 
     it('read as the legacy pipeline', async () => {
       const [old1, old2] = legacy as [NewRun, NewRun];
-      expect(await store.get(old1.id)).toMatchObject({ id: old1.id, text: old1.text, pipeline: LEGACY_PIPELINE });
+      expect(await store.get(old1.id)).toMatchObject({
+        id: old1.id,
+        text: old1.text,
+        pipeline: LEGACY_PIPELINE,
+        apiKey: null,
+      });
       expect((await store.getMany([old2.id]))[0]).toMatchObject({
         idempotencyKey: 'k-legacy',
         pipeline: LEGACY_PIPELINE,

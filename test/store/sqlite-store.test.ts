@@ -3,17 +3,53 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ExtractionResult } from '../../src/pipeline/types.js';
+import type { UsageIncrement } from '../../src/store/run-store.js';
 import { migrate, SCHEMA_VERSION } from '../../src/store/sqlite-migrations.js';
 import { SqliteRunStore } from '../../src/store/sqlite-store.js';
+import { newRun } from './new-run.js';
 import { describeLegacyRunsContract, describeRunStoreContract } from './run-store-contract.js';
 
-describeRunStoreContract('SQLite', () => new SqliteRunStore(':memory:'));
+const SINCE = new Date(0).toISOString();
+
+const extractionResult: ExtractionResult = {
+  entities: { action: 'unknown' },
+  model: 'sim-extractor',
+  usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+  latencyMs: 1,
+  attempts: 1,
+  raw: '{}',
+  correlationId: null,
+};
+
+const usage = (over: Partial<UsageIncrement> = {}): UsageIncrement => ({
+  key: 'k',
+  pipeline: 'travel',
+  model: 'sim-extractor',
+  day: '2030-01-01',
+  runs: 1,
+  promptTokens: 10,
+  completionTokens: 5,
+  cacheHits: 0,
+  rulesDecisions: 0,
+  ...over,
+});
 
 /** the last schema version before pipelines */
 const BEFORE_PIPELINES = 3;
 const dir = mkdtempSync(join(tmpdir(), 'sqlite-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
+
+describeRunStoreContract(
+  'SQLite',
+  () => new SqliteRunStore(':memory:'),
+  async () => {
+    // two processes' stores on one file
+    const path = join(dir, `shared-${++files}.sqlite`);
+    return [new SqliteRunStore(path), new SqliteRunStore(path)];
+  },
+);
 
 // a file written by the server before pipelines, with that server's own INSERTs, opened by this one
 describeLegacyRunsContract('SQLite', async (legacy) => {
@@ -35,7 +71,90 @@ describeLegacyRunsContract('SQLite', async (legacy) => {
   return new SqliteRunStore(path);
 });
 
+/** the last schema version before runs kept their API key, usage and the cache */
+const BEFORE_USAGE = 4;
+
 describe('SQLite schema', () => {
+  it('migrates a file of the version before usage: its runs read as made on an open server', async () => {
+    const path = join(dir, 'before-usage.sqlite');
+    const db = new Database(path);
+    migrate(db, BEFORE_USAGE);
+    const run = newRun();
+    db.prepare(
+      `INSERT INTO runs (id, text, pipeline_name, pipeline_version, primary_model, secondary_model, idempotency_key,
+         input_hash, stage, created_at, updated_at, last_event_seq)
+       VALUES (@id, @text, 'travel', 'v1', @primaryModelId, @secondaryModelId, @idempotencyKey, @inputHash, 'RECEIVED',
+         @createdAt, @createdAt, 1)`,
+    ).run({ ...run, pipeline: undefined, apiKey: undefined });
+    db.close();
+    const store = new SqliteRunStore(path);
+    try {
+      expect(await store.get(run.id)).toMatchObject({ id: run.id, apiKey: null });
+      const { run: moved } = await store.transition(run.id, {
+        stage: 'EXTRACTED',
+        at: new Date().toISOString(),
+        usage: [usage({ key: null })],
+      });
+      expect(moved.apiKey).toBeNull();
+      expect(await store.tokensSpent(null, '2030-01-01')).toBe(15);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("the retention sweep deletes the usage of the days before the cutoff's day, and expired cache entries", async () => {
+    const path = join(dir, 'sweep.sqlite');
+    const store = new SqliteRunStore(path);
+    try {
+      const { run } = await store.create(newRun({ createdAt: '2030-01-03T10:00:00.000Z' }), SINCE);
+      await store.transition(run.id, {
+        stage: 'EXTRACTED',
+        at: '2030-01-03T10:00:01.000Z',
+        usage: ['2030-01-01', '2030-01-02', '2030-01-03', '2030-01-04'].map((day) => usage({ day })),
+      });
+      await store.cachePut('gone', { runId: run.id, result: extractionResult }, 1);
+      await store.cachePut('kept', { runId: run.id, result: extractionResult }, 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await store.deleteCreatedBefore('2030-01-03T00:00:00.000Z')).toBe(0);
+      const raw = new Database(path, { readonly: true });
+      try {
+        expect(raw.prepare('SELECT day FROM usage ORDER BY day').pluck().all()).toEqual(['2030-01-03', '2030-01-04']);
+        expect(raw.prepare('SELECT key FROM cache ORDER BY key').pluck().all()).toEqual(['kept']);
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("stores the open server's usage under '' so that it adds up in one row", async () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const insert = db.prepare(
+      `INSERT INTO usage (day, api_key, pipeline, model, runs, prompt_tokens, completion_tokens, cache_hits, rules_decisions)
+       VALUES ('2030-01-01', ?, 'travel', 'm', 1, 1, 1, 0, 0)`,
+    );
+    insert.run('');
+    expect(() => insert.run('')).toThrow(/UNIQUE/);
+    expect(() => insert.run(null)).toThrow(/NOT NULL/);
+    db.close();
+  });
+
+  it("reads a key's tokens of a day from the primary key (no scan)", () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const plan = db
+      .prepare<[], { detail: string }>(
+        "EXPLAIN QUERY PLAN SELECT SUM(prompt_tokens + completion_tokens) FROM usage WHERE day = '2030-01-01' AND api_key = 'k'",
+      )
+      .all()
+      .map((r) => r.detail)
+      .join('; ');
+    expect(plan).toMatch(/SEARCH usage USING PRIMARY KEY \(day=\? AND api_key=\?\)/);
+    db.close();
+  });
+
   it('migrates a file of the version before pipelines to the current one', async () => {
     const path = join(dir, 'migrated.sqlite');
     const db = new Database(path);
