@@ -224,14 +224,14 @@ export class StageRunner {
     const stored = await store.cacheGet(key).catch(() => null);
     if (stored) {
       onCache?.(stage, 'hit');
-      return this.fromCache(run, stage, stored, events, 'answered from the response cache');
+      return this.fromCache(stage, stored, events, 'answered from the response cache');
     }
     const under = this.cacheInflight.get(key);
     if (under) {
       onCache?.(stage, 'coalesced');
       // the same request is being answered here now: its answer is this one's too
       const shared = await under.catch(() => undefined);
-      if (shared) return this.fromCache(run, stage, shared, events, 'answered by an identical call under way');
+      if (shared) return this.fromCache(stage, shared, events, 'answered by an identical call under way');
     }
     onCache?.(stage, 'miss');
     const answering = invoke().then((result) => ({ runId: run.id, result }));
@@ -249,7 +249,6 @@ export class StageRunner {
 
   /** A cached answer as this run's result: no call, no tokens; the run that paid for it is named. */
   private async fromCache(
-    run: RunRecord,
     stage: StageName,
     entry: CachedStage,
     events: TransitionWriter,
