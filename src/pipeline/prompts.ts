@@ -62,16 +62,7 @@ export function specializationMessages(
 
 /** A stage's options as the gateway takes them; `json_schema` sends the entity schema as structured output. */
 export function extractionOptions(stage?: ExtractionDefinition): Partial<ModelOptions> {
-  if (!stage) return {};
-  const { temperature, maxTokens } = stage.options;
-  return {
-    temperature,
-    maxTokens,
-    responseFormat:
-      stage.responseFormat === 'json_schema'
-        ? { type: 'json_schema', name: 'entities', schema: stage.schema }
-        : { type: 'json_object' },
-  };
+  return stage ? optionsOf(stage, 'entities', stage.schema) : {};
 }
 
 /** The verdict's fixed shape, as structured output. */
@@ -87,14 +78,15 @@ const VERDICT_JSON_SCHEMA = {
 };
 
 export function specializationOptions(stage?: StageDefinition): Partial<ModelOptions> {
-  if (!stage) return { maxTokens: 300 };
+  return stage ? optionsOf(stage, 'verdict', VERDICT_JSON_SCHEMA) : { maxTokens: 300 };
+}
+
+function optionsOf(stage: StageDefinition, name: string, schema: Record<string, unknown>): Partial<ModelOptions> {
   const { temperature, maxTokens } = stage.options;
+  const structured = stage.responseFormat === 'json_schema';
   return {
     temperature,
     maxTokens,
-    responseFormat:
-      stage.responseFormat === 'json_schema'
-        ? { type: 'json_schema', name: 'verdict', schema: VERDICT_JSON_SCHEMA }
-        : { type: 'json_object' },
+    responseFormat: structured ? { type: 'json_schema', name, schema } : { type: 'json_object' },
   };
 }

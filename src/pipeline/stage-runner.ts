@@ -54,11 +54,22 @@ export interface StageRunnerOptions {
 /** Never a reason to try another model: the operator's to fix, and every model would fail alike. */
 const NEVER_FALL_BACK: ReadonlySet<string> = new Set(['GATEWAY_AUTH_FAILED', 'GATEWAY_FORBIDDEN']);
 
-/** One stage's call to one of its models. */
+/** What every step of one stage's execution works on. */
+interface StageCall {
+  run: RunRecord;
+  stage: StageName;
+  pipeline: CompiledPipeline | undefined;
+  /** the rules that passed, told to the domain model */
+  passedRules: string[];
+  events: TransitionWriter;
+}
+
+/** One of the stage's models, and the attempt numbers the models before it used. */
 interface ModelCall {
   model: string;
-  /** attempt numbers already used by the models before this one */
   attemptOffset: number;
+  /** the highest attempt number this model's call reached */
+  highest: number;
 }
 
 /**
@@ -133,18 +144,12 @@ export class StageRunner {
       const rules = pipeline ? evaluateRules(run.extraction.entities, pipeline) : { passed: [] };
       if (rules.decision) {
         const { rule, verdict } = rules.decision;
-        await events.write({
-          stage: RUNNING_STAGE[stage],
-          at: this.options.now().toISOString(),
-          message: `rule ${rule} decided: no model call`,
-          running: stage,
-          clearError: true,
-        });
+        await this.note({ run, stage, pipeline, passedRules, events }, `rule ${rule} decided: no model call`, true);
         return decidedByRule(rule, verdict);
       }
       passedRules = rules.passed;
     }
-    return this.callModels(run, stage, pipeline, passedRules, events);
+    return this.callModels({ run, stage, pipeline, passedRules, events });
   }
 
   /**
@@ -153,13 +158,8 @@ export class StageRunner {
    * code of the stage's `fallbackOn`. Every switch is an event, a log line
    * and a metric; the result names the model that answered and those tried.
    */
-  private async callModels(
-    run: RunRecord,
-    stage: StageName,
-    pipeline: CompiledPipeline | undefined,
-    passedRules: string[],
-    events: TransitionWriter,
-  ): Promise<StageResult> {
+  private async callModels(c: StageCall): Promise<StageResult> {
+    const { run, stage, pipeline } = c;
     const definition: StageDefinition | undefined = pipeline?.definition[stage];
     const first = stage === 'extraction' ? run.primaryModelId : run.secondaryModelId;
     const models = [first, ...(definition?.fallbacks ?? []).filter((m) => m !== first)];
@@ -167,36 +167,22 @@ export class StageRunner {
     const tried: string[] = [];
     let attemptOffset = 0;
     for (const [i, model] of models.entries()) {
-      const highest = { attempt: attemptOffset };
+      const call: ModelCall = { model, attemptOffset, highest: attemptOffset };
       try {
-        const result = await this.callModel(
-          run,
-          stage,
-          pipeline,
-          passedRules,
-          events,
-          { model, attemptOffset },
-          highest,
-        );
+        const result = await this.callModel(c, call);
         return tried.length > 0 ? { ...result, modelsTried: tried } : result;
       } catch (err) {
         const next = models[i + 1];
         const code = fallbackCode(err);
         if (next === undefined || code === undefined || !fallbackOn.has(code) || NEVER_FALL_BACK.has(code)) throw err;
         tried.push(model);
-        attemptOffset = highest.attempt;
-        const message = `falling back from model "${model}" to "${next}": ${code}`;
+        attemptOffset = call.highest;
         this.options.logger.warn(
           { runId: run.id, stage, from: model, to: next, code },
           'stage falls back to another model',
         );
         this.options.onFallback?.(stage, model, next, code);
-        await events.write({
-          stage: RUNNING_STAGE[stage],
-          at: this.options.now().toISOString(),
-          message,
-          running: stage,
-        });
+        await this.note(c, `falling back from model "${model}" to "${next}": ${code}`);
       }
     }
     throw new Error('a stage has at least one model');
@@ -207,16 +193,9 @@ export class StageRunner {
    * identical request was answered (or is being answered on this instance),
    * else a call whose answer is then cached for the stage's `ttlSeconds`.
    */
-  private async callModel(
-    run: RunRecord,
-    stage: StageName,
-    pipeline: CompiledPipeline | undefined,
-    passedRules: string[],
-    events: TransitionWriter,
-    call: ModelCall,
-    highest: { attempt: number },
-  ): Promise<StageResult> {
-    const invoke = () => this.invoke(run, stage, pipeline, passedRules, events, call, highest);
+  private async callModel(c: StageCall, call: ModelCall): Promise<StageResult> {
+    const { run, stage, pipeline, passedRules } = c;
+    const invoke = () => this.invoke(c, call);
     const cache = pipeline?.definition[stage].cache;
     if (!pipeline || !cache) return invoke();
     const { store, onCache } = this.options;
@@ -224,14 +203,14 @@ export class StageRunner {
     const stored = await store.cacheGet(key).catch(() => null);
     if (stored) {
       onCache?.(stage, 'hit');
-      return this.fromCache(stage, stored, events, 'answered from the response cache');
+      return this.fromCache(c, stored, 'answered from the response cache');
     }
     const under = this.cacheInflight.get(key);
     if (under) {
       onCache?.(stage, 'coalesced');
       // the same request is being answered here now: its answer is this one's too
       const shared = await under.catch(() => undefined);
-      if (shared) return this.fromCache(stage, shared, events, 'answered by an identical call under way');
+      if (shared) return this.fromCache(c, shared, 'answered by an identical call under way');
     }
     onCache?.(stage, 'miss');
     const answering = invoke().then((result) => ({ runId: run.id, result }));
@@ -248,19 +227,8 @@ export class StageRunner {
   }
 
   /** A cached answer as this run's result: no call, no tokens; the run that paid for it is named. */
-  private async fromCache(
-    stage: StageName,
-    entry: CachedStage,
-    events: TransitionWriter,
-    how: string,
-  ): Promise<StageResult> {
-    await events.write({
-      stage: RUNNING_STAGE[stage],
-      at: this.options.now().toISOString(),
-      message: `${how} (paid by run ${entry.runId}): no model call`,
-      running: stage,
-      clearError: true,
-    });
+  private async fromCache(c: StageCall, entry: CachedStage, how: string): Promise<StageResult> {
+    await this.note(c, `${how} (paid by run ${entry.runId}): no model call`, true);
     return {
       ...entry.result,
       usage: ZERO_USAGE,
@@ -273,19 +241,12 @@ export class StageRunner {
   }
 
   /** The model call itself; each attempt is an event of the run as it starts, numbered across models. */
-  private invoke(
-    run: RunRecord,
-    stage: StageName,
-    pipeline: CompiledPipeline | undefined,
-    passedRules: string[],
-    events: TransitionWriter,
-    call: ModelCall,
-    highest: { attempt: number },
-  ): Promise<StageResult> {
+  private invoke(c: StageCall, call: ModelCall): Promise<StageResult> {
+    const { run, stage, pipeline, passedRules, events } = c;
     const { gateway, now, lifetime, entityBounds } = this.options;
     const onAttempt = (n: AttemptNotice) => {
       const attempt = call.attemptOffset + n.attempt;
-      highest.attempt = Math.max(highest.attempt, attempt);
+      call.highest = Math.max(call.highest, attempt);
       return events.write({
         stage: RUNNING_STAGE[stage],
         at: now().toISOString(),
@@ -308,6 +269,17 @@ export class StageRunner {
       ...common,
       stage: pipeline?.definition.specialization,
       passedRules,
+    });
+  }
+
+  /** An event of the running stage that says what happened without a model attempt (a rule, the cache, a fallback). */
+  private note(c: StageCall, message: string, clearError = false): Promise<void> {
+    return c.events.write({
+      stage: RUNNING_STAGE[c.stage],
+      at: this.options.now().toISOString(),
+      message,
+      running: c.stage,
+      ...(clearError ? { clearError } : {}),
     });
   }
 
