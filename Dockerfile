@@ -27,6 +27,8 @@ WORKDIR /app
 COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
+# the shipped pipeline definitions: PIPELINES_DIR defaults to ./pipelines, and start-up stops without it
+COPY --chown=node:node pipelines ./pipelines
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 VOLUME ["/app/data"]
