@@ -5,22 +5,22 @@ import type { RunningServer } from '../../src/server.js';
 import type { Simulator } from '../../src/simulator/server.js';
 import type { RunStore } from '../../src/store/run-store.js';
 import { SqliteRunStore } from '../../src/store/sqlite-store.js';
-import { readmeErrorTable, readmeRestStatus } from '../helpers/readme-errors.js';
+import { errorTable, restStatusOf } from '../helpers/error-table.js';
 import { sseEvents, subscribeSse } from '../helpers/sse.js';
 import { createTestApp, listen, type TestApp } from '../helpers/test-app.js';
 
 /**
- * README "How errors look": every code of its table, driven through the real
+ * docs/api.md "Error codes": every code of its table, driven through the real
  * server on a loopback port, as a GraphQL client (`extensions.code`, and
  * `stage`/`retryable` for a stage) and a REST client (`POST /v1/orchestrate`:
  * the table's HTTP status and `{status: "error", code}`) see it. The expected
- * REST statuses are read from the README itself, so the table cannot drift.
+ * REST statuses are read from the docs themselves, so the table cannot drift.
  */
 
 const EXTRACTOR = 'sim-extractor';
 const SEED = 'I need to change my flight to next Tuesday and update my seat to 14A';
 
-const README_TABLE = readmeErrorTable();
+const TABLE = errorTable();
 /** every code a test below saw the server answer with, checked against the table at the end */
 const seen = new Set<string>();
 
@@ -65,8 +65,8 @@ function expectGraphQLCode(res: Answer, code: string, extra: Json = {}): void {
   seen.add(code);
 }
 
-/** The REST answer: the README's status for the code and the unified error body. */
-function expectRestCode(res: Answer, code: string, status = readmeRestStatus(code)): void {
+/** The REST answer: the table's status for the code and the unified error body. */
+function expectRestCode(res: Answer, code: string, status = restStatusOf(code)): void {
   expect(res.status, res.text).toBe(status);
   expect(res.body, res.text).toMatchObject({ status: 'error', code, metadata: { pipelineStage: 'failed' } });
   expect(typeof res.body.message).toBe('string');
@@ -102,7 +102,7 @@ async function serve(opts: Parameters<typeof createTestApp>[0] = {}): Promise<Se
 // a retried failure must last every attempt; the breaker must not turn later cases into fail-fast answers
 const GATEWAY_ENV = { GATEWAY_MAX_ATTEMPTS: '2', BREAKER_FAILURE_THRESHOLD: '1000' };
 
-describe('README error table: input and gateway codes, over GraphQL and REST', () => {
+describe('error table: input and gateway codes, over GraphQL and REST', () => {
   let main: Served;
   // a short attempt limit on its own app, so no other case can time out on a busy machine
   let hasty: Served;
@@ -219,7 +219,7 @@ describe('README error table: input and gateway codes, over GraphQL and REST', (
   });
 
   it('RUN_NOT_FOUND: a subscription to a run id nobody knows (no REST route takes an id)', async () => {
-    expect(README_TABLE.get('RUN_NOT_FOUND')).toBeNull();
+    expect(TABLE.get('RUN_NOT_FOUND')).toBeNull();
     const res = await subscribeSse(
       main.url,
       'subscription ($runId: ID!) { pipelineProgress(runId: $runId) { stage } }',
@@ -235,7 +235,64 @@ describe('README error table: input and gateway codes, over GraphQL and REST', (
   });
 });
 
-describe('README error table: subscription limits', () => {
+describe('error table: pipelines', () => {
+  let s: Served;
+  beforeAll(async () => {
+    s = await serve();
+  });
+  afterAll(() => s?.close());
+
+  it('PIPELINE_NOT_FOUND: a pipeline name nobody serves, before any model call', async () => {
+    const calls = s.t.sim.stats.modelCalls;
+    const viaGraphQL = await gql(
+      s.url,
+      'mutation ($text: String!) { orchestrate(input: { text: $text, pipeline: "nope" }) { id extraction { entities } } }',
+      { text: SEED },
+    );
+    expect(viaGraphQL.body.data, viaGraphQL.text).toBeNull();
+    expectGraphQLCode(viaGraphQL, 'PIPELINE_NOT_FOUND');
+    // the message lists the pipelines served
+    expect(viaGraphQL.body.errors[0].message).toContain('travel');
+    const viaRest = await rest(s.url, { text: SEED, pipeline: 'nope' });
+    expectRestCode(viaRest, 'PIPELINE_NOT_FOUND');
+    expect(viaRest.body.metadata.requestId).toBeNull();
+    expect(s.t.sim.stats.modelCalls).toBe(calls);
+  });
+});
+
+describe('error table: daily token budgets, over GraphQL and REST', () => {
+  const SPENDER = 'k-codes-spender-6d1a';
+  let s: Served;
+  beforeAll(async () => {
+    // a budget of one token: the first run spends more, and the key is done for the day
+    s = await serve({ env: { API_KEYS: `spender:orchestrate:${SPENDER}:1` } });
+  });
+  afterAll(() => s?.close());
+  const headers = { authorization: `Bearer ${SPENDER}` };
+
+  it('BUDGET_EXCEEDED: the key spent its daily tokens, with Retry-After to the next UTC midnight', async () => {
+    const first = await gql(s.url, ORCHESTRATE, { text: SEED }, headers);
+    expect(first.body.data?.orchestrate?.extraction, first.text).not.toBeNull();
+    const calls = s.t.sim.stats.modelCalls;
+
+    const viaGraphQL = await gql(s.url, ORCHESTRATE, { text: SEED }, headers);
+    expect(viaGraphQL.status).toBe(restStatusOf('BUDGET_EXCEEDED'));
+    expectGraphQLCode(viaGraphQL, 'BUDGET_EXCEEDED');
+    const viaRest = await rest(s.url, { text: SEED }, headers);
+    expectRestCode(viaRest, 'BUDGET_EXCEEDED');
+    for (const res of [viaGraphQL, viaRest]) {
+      const retryAfter = Number(res.headers.get('retry-after'));
+      expect(retryAfter, res.text).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(24 * 60 * 60);
+    }
+    expect(s.t.sim.stats.modelCalls, 'no model call').toBe(calls);
+    // a query costs nothing: it still goes through
+    const read = await gql(s.url, LIST_RUNS, {}, headers);
+    expect(read.status, read.text).toBe(200);
+  });
+});
+
+describe('error table: subscription limits', () => {
   let s: Served;
   beforeAll(async () => {
     s = await serve({ env: { MAX_SUBSCRIPTIONS_PER_KEY: '1' } });
@@ -243,7 +300,7 @@ describe('README error table: subscription limits', () => {
   afterAll(() => s?.close());
 
   it('TOO_MANY_SUBSCRIPTIONS: the second live subscription of one client, over SSE, as HTTP 429', async () => {
-    expect(README_TABLE.get('TOO_MANY_SUBSCRIPTIONS')).toBeNull();
+    expect(TABLE.get('TOO_MANY_SUBSCRIPTIONS')).toBeNull();
     const holder = new AbortController();
     const held = await subscribeSse(s.url, 'subscription { pipelineEvents { runId } }', {}, holder.signal);
     expect(held.status).toBe(200);
@@ -261,7 +318,7 @@ describe('README error table: subscription limits', () => {
   });
 });
 
-describe('README error table: API keys, roles and the rate limit, over GraphQL and REST', () => {
+describe('error table: API keys, roles and the rate limit, over GraphQL and REST', () => {
   const DESK = 'k-codes-desk-51c0';
   const WALL = 'k-codes-wall-9e12';
   const TICK = 'k-codes-tick-77aa';
@@ -281,7 +338,7 @@ describe('README error table: API keys, roles and the rate limit, over GraphQL a
   it('UNAUTHENTICATED: no key, or a wrong one', async () => {
     for (const headers of [{}, bearer('k-not-a-key-0000')]) {
       const viaGraphQL = await gql(s.url, LIST_RUNS, {}, headers);
-      expect(viaGraphQL.status).toBe(readmeRestStatus('UNAUTHENTICATED'));
+      expect(viaGraphQL.status).toBe(restStatusOf('UNAUTHENTICATED'));
       expectGraphQLCode(viaGraphQL, 'UNAUTHENTICATED');
       const viaRest = await rest(s.url, { text: 'hello' }, headers);
       expectRestCode(viaRest, 'UNAUTHENTICATED');
@@ -291,7 +348,7 @@ describe('README error table: API keys, roles and the rate limit, over GraphQL a
 
   it("FORBIDDEN: a read key's mutation", async () => {
     const viaGraphQL = await gql(s.url, ORCHESTRATE, { text: 'hello' }, bearer(WALL));
-    expect(viaGraphQL.status).toBe(readmeRestStatus('FORBIDDEN'));
+    expect(viaGraphQL.status).toBe(restStatusOf('FORBIDDEN'));
     expectGraphQLCode(viaGraphQL, 'FORBIDDEN');
     expectRestCode(await rest(s.url, { text: 'hello' }, bearer(WALL)), 'FORBIDDEN');
   });
@@ -307,7 +364,7 @@ describe('README error table: API keys, roles and the rate limit, over GraphQL a
 
   it('RATE_LIMITED: the key spent its operations, with Retry-After', async () => {
     const viaGraphQL = await untilRefused(() => gql(s.url, LIST_RUNS, {}, bearer(TICK)), 200);
-    expect(viaGraphQL.status).toBe(readmeRestStatus('RATE_LIMITED'));
+    expect(viaGraphQL.status).toBe(restStatusOf('RATE_LIMITED'));
     expectGraphQLCode(viaGraphQL, 'RATE_LIMITED');
     expect(Number(viaGraphQL.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // blank text: refused (422) before any model call while the key still has operations left
@@ -317,7 +374,7 @@ describe('README error table: API keys, roles and the rate limit, over GraphQL a
   });
 });
 
-describe('README error table: a shutdown, over GraphQL and REST', () => {
+describe('error table: a shutdown, over GraphQL and REST', () => {
   let s: Served;
   beforeAll(async () => {
     // attempts never time out here: only the shutdown ends them
@@ -338,14 +395,14 @@ describe('README error table: a shutdown, over GraphQL and REST', () => {
     expectRestCode(await viaRestPending, 'RUN_INTERRUPTED');
 
     const refused = await gql(s.url, ORCHESTRATE, { text: SEED });
-    expect(refused.status).toBe(readmeRestStatus('SHUTTING_DOWN'));
+    expect(refused.status).toBe(restStatusOf('SHUTTING_DOWN'));
     expectGraphQLCode(refused, 'SHUTTING_DOWN');
     expectRestCode(await rest(s.url, { text: SEED }), 'SHUTTING_DOWN');
     expect(sim.stats.modelCalls).toBe(2);
   });
 });
 
-describe('README error table: anything unexpected is INTERNAL_SERVER_ERROR, without details', () => {
+describe('error table: anything unexpected is INTERNAL_SERVER_ERROR, without details', () => {
   // what a bug's error might carry: it must reach the log, never the client
   const SECRET = 'postgres://orchestrator:hunter2-c0ffee@10.0.0.12/runs';
   const leak = () => new Error(`connection refused by ${SECRET}`);
@@ -436,17 +493,17 @@ describe('README error table: anything unexpected is INTERNAL_SERVER_ERROR, with
   });
 });
 
-describe('README error table: coverage', () => {
+describe('error table: coverage', () => {
   // STORE_UNAVAILABLE needs a real Redis going away: test/store/redis-outage.test.ts drives it through
   // the server over GraphQL and REST (that file is left out where redis-server is not installed)
   const ELSEWHERE = new Map([['STORE_UNAVAILABLE', '../store/redis-outage.test.ts']]);
 
   it('the table was found, and every code in it was answered by a test above', () => {
-    expect(README_TABLE.size).toBeGreaterThanOrEqual(17);
+    expect(TABLE.size).toBeGreaterThanOrEqual(21);
     for (const [code, file] of ELSEWHERE) {
-      expect(readFileSync(new URL(file, import.meta.url), 'utf8')).toContain(`readmeRestStatus('${code}')`);
+      expect(readFileSync(new URL(file, import.meta.url), 'utf8')).toContain(`restStatusOf('${code}')`);
     }
-    const missing = [...README_TABLE.keys()].filter((code) => !seen.has(code) && !ELSEWHERE.has(code));
+    const missing = [...TABLE.keys()].filter((code) => !seen.has(code) && !ELSEWHERE.has(code));
     expect(missing).toEqual([]);
   });
 });

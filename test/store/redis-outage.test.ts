@@ -4,8 +4,8 @@ import { RedisEventBus } from '../../src/events/redis-bus.js';
 import type { StageEvent } from '../../src/pipeline/run.js';
 import { RedisRunStore } from '../../src/store/redis-store.js';
 import type { RunStore } from '../../src/store/run-store.js';
+import { restStatusOf } from '../helpers/error-table.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { readmeRestStatus } from '../helpers/readme-errors.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { createTestApp, listen } from '../helpers/test-app.js';
 import { newRun } from './new-run.js';
@@ -206,7 +206,7 @@ describe('RedisRunStore when Redis goes away and comes back', () => {
 });
 
 describe('the server while its Redis is away: STORE_UNAVAILABLE, over GraphQL and REST', () => {
-  it("answers the README's code and REST status, and says so on /ready", async () => {
+  it("answers the code and REST status of docs/api.md's error table, and says so on /ready", async () => {
     const redis = await startRedisServer();
     const t = await createTestApp({ env: { REDIS_URL: redis.url } });
     const server = await listen(t.app);
@@ -221,7 +221,7 @@ describe('the server while its Redis is away: STORE_UNAVAILABLE, over GraphQL an
       await redis.stop();
 
       const rest = await post('/v1/orchestrate', { text: 'cancel booking XK4P9Q' });
-      expect(rest.status).toBe(readmeRestStatus('STORE_UNAVAILABLE'));
+      expect(rest.status).toBe(restStatusOf('STORE_UNAVAILABLE'));
       expect(await rest.json()).toMatchObject({ status: 'error', code: 'STORE_UNAVAILABLE' });
       const gql = await post('/graphql', {
         query: 'mutation { orchestrate(input: { text: "cancel booking XK4P9Q" }) { id } }',
