@@ -257,8 +257,8 @@ export function parseCorsOrigins(raw: string | undefined): string[] {
 const MODEL_ID = /^[\w.:/@+-]{1,200}$/;
 
 /**
- * `ALLOWED_MODEL_IDS` with the configured models, which requests that name
- * none use anyway. A later change adds the pipelines' models and fallbacks here.
+ * `ALLOWED_MODEL_IDS` with the configured models. The pipelines' models and
+ * fallbacks are added by the pipeline catalog, after each (re)load.
  */
 export function parseAllowedModelIds(raw: string | undefined, configured: string[]): string[] {
   const ids = listOf(raw);

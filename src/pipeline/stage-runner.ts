@@ -17,6 +17,7 @@ import type { HeldLease } from './stage-lease.js';
 import { type EntityBounds, runExtraction, runSpecialization } from './stages.js';
 import { TransitionWriter } from './transition-writer.js';
 import {
+  addUsage,
   DONE_STAGE,
   type ExtractionResult,
   RULES_MODEL,
@@ -62,6 +63,13 @@ interface StageCall {
   /** the rules that passed, told to the domain model */
   passedRules: string[];
   events: TransitionWriter;
+  /** what each model the stage called was paid, in call order: usage is counted to the model that was paid */
+  paid: Paid[];
+}
+
+interface Paid {
+  model: string;
+  usage: TokenUsage;
 }
 
 /** One of the stage's models, and the attempt numbers the models before it used. */
@@ -96,8 +104,9 @@ export class StageRunner {
     const { store, bus, logger, now, onStageEnd, onRunEnd } = this.options;
     const events = new TransitionWriter(store, bus, run.id, logger);
     const started = performance.now();
+    const paid: Paid[] = [];
     try {
-      const result = await this.call(run, stage, events);
+      const result = await this.call(run, stage, events, paid);
       await events.write(
         {
           stage: DONE_STAGE[stage],
@@ -105,7 +114,7 @@ export class StageRunner {
           [stage]: result,
           running: null,
           release: lease.release,
-          usage: [usageOf(run, stage, now(), result.model, result.usage, result)],
+          usage: usageOf(run, stage, now(), paid, result),
         },
         true,
       );
@@ -115,7 +124,6 @@ export class StageRunner {
       return result;
     } catch (err) {
       const failure = this.failureOf(err, run.id, stage).atStage(RUNNING_STAGE[stage]);
-      const model = stage === 'extraction' ? run.primaryModelId : run.secondaryModelId;
       await events.write(
         {
           stage: 'FAILED',
@@ -124,7 +132,7 @@ export class StageRunner {
           running: null,
           release: lease.release,
           // what a failed stage still paid for (a MODEL_OUTPUT_INVALID's two answers) counts too
-          usage: [usageOf(run, stage, now(), model, failure.usage ?? ZERO_USAGE)],
+          usage: usageOf(run, stage, now(), paid),
         },
         true,
       );
@@ -136,7 +144,7 @@ export class StageRunner {
   }
 
   /** A rule's verdict, or the stage's models in order until one answers. */
-  private async call(run: RunRecord, stage: StageName, events: TransitionWriter): Promise<StageResult> {
+  private async call(run: RunRecord, stage: StageName, events: TransitionWriter, paid: Paid[]): Promise<StageResult> {
     const pipeline = await this.options.pipelines.forRun(run.pipeline);
     let passedRules: string[] = [];
     if (stage === 'specialization') {
@@ -144,12 +152,16 @@ export class StageRunner {
       const rules = pipeline ? evaluateRules(run.extraction.entities, pipeline) : { passed: [] };
       if (rules.decision) {
         const { rule, verdict } = rules.decision;
-        await this.note({ run, stage, pipeline, passedRules, events }, `rule ${rule} decided: no model call`, true);
+        await this.note(
+          { run, stage, pipeline, passedRules, events, paid },
+          `rule ${rule} decided: no model call`,
+          true,
+        );
         return decidedByRule(rule, verdict);
       }
       passedRules = rules.passed;
     }
-    return this.callModels({ run, stage, pipeline, passedRules, events });
+    return this.callModels({ run, stage, pipeline, passedRules, events, paid });
   }
 
   /**
@@ -170,8 +182,12 @@ export class StageRunner {
       const call: ModelCall = { model, attemptOffset, highest: attemptOffset };
       try {
         const result = await this.callModel(c, call);
-        return tried.length > 0 ? { ...result, modelsTried: tried } : result;
+        if (!result.cached) c.paid.push({ model, usage: result.usage });
+        if (tried.length === 0) return result;
+        // the stage's usage is all it paid, the answers of models that failed before included
+        return { ...result, usage: c.paid.map((p) => p.usage).reduce(addUsage, ZERO_USAGE), modelsTried: tried };
       } catch (err) {
+        if (err instanceof StageFailure && err.usage) c.paid.push({ model, usage: err.usage });
         const next = models[i + 1];
         const code = fallbackCode(err);
         if (next === undefined || code === undefined || !fallbackOn.has(code) || NEVER_FALL_BACK.has(code)) throw err;
@@ -207,10 +223,12 @@ export class StageRunner {
     }
     const under = this.cacheInflight.get(key);
     if (under) {
-      onCache?.(stage, 'coalesced');
-      // the same request is being answered here now: its answer is this one's too
+      // the same request is being answered here now: its answer is this one's too (if it fails, this one calls)
       const shared = await under.catch(() => undefined);
-      if (shared) return this.fromCache(c, shared, 'answered by an identical call under way');
+      if (shared) {
+        onCache?.(stage, 'coalesced');
+        return this.fromCache(c, shared, 'answered by an identical call under way');
+      }
     }
     onCache?.(stage, 'miss');
     const answering = invoke().then((result) => ({ runId: run.id, result }));
@@ -329,27 +347,34 @@ function cacheKey(
   return `${pipeline.name}:${stage}:${hash.digest('hex')}`;
 }
 
-/** What a stage's outcome adds to its key's, pipeline's and model's usage of the day. */
-function usageOf(
-  run: RunRecord,
-  stage: StageName,
-  at: Date,
-  model: string,
-  usage: TokenUsage,
-  result?: StageResult,
-): UsageIncrement {
-  return {
-    key: run.apiKey,
-    pipeline: run.pipeline.name,
+/**
+ * What a stage's outcome adds to usage of the day: the tokens each model was
+ * paid, counted to that model; the run once, with its first stage; a cache
+ * hit or a rule's decision to the model (or `rules`) that stands for it.
+ */
+function usageOf(run: RunRecord, stage: StageName, at: Date, paid: Paid[], result?: StageResult): UsageIncrement[] {
+  const base = { key: run.apiKey, pipeline: run.pipeline.name, day: at.toISOString().slice(0, 10) };
+  const rows = paid.map(({ model, usage }) => ({
+    ...base,
     model,
-    day: at.toISOString().slice(0, 10),
-    // a run counts once, with its first stage
-    runs: stage === 'extraction' ? 1 : 0,
+    runs: 0,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
-    cacheHits: result?.cached ? 1 : 0,
-    rulesDecisions: result && 'decidedBy' in result && result.decidedBy === 'RULES' ? 1 : 0,
-  };
+    cacheHits: 0,
+    rulesDecisions: 0,
+  }));
+  const cached = result?.cached === true;
+  const rule = result !== undefined && 'decidedBy' in result && result.decidedBy === 'RULES';
+  if (cached || rule || rows.length === 0) {
+    const model = result?.model ?? (stage === 'extraction' ? run.primaryModelId : run.secondaryModelId);
+    rows.push({ ...base, model, runs: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, rulesDecisions: 0 });
+  }
+  const last = rows[rows.length - 1] as UsageIncrement;
+  if (cached) last.cacheHits = 1;
+  if (rule) last.rulesDecisions = 1;
+  // a run counts once, with its first stage, to the model that ended it
+  if (stage === 'extraction') last.runs = 1;
+  return rows;
 }
 
 /** A rule's verdict as the stage's result: no model, no tokens, no time spent waiting. */

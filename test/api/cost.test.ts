@@ -50,6 +50,7 @@ describe('fallbacks', () => {
     sim = await startSimulator({ models: SIM_MODELS });
     dir = await pipelinesWith((p) => {
       p.extraction.fallbacks = ['backup-extractor'];
+      p.extraction.fallbackOn = ['GATEWAY_UNAVAILABLE', 'MODEL_OUTPUT_INVALID'];
       p.specialization.fallbacks = ['backup-specialist'];
     });
     t = await createTestApp({ sim, env: { PIPELINES_DIR: dir } });
@@ -77,6 +78,38 @@ describe('fallbacks', () => {
     const metrics = await (await t.fetch('/metrics')).text();
     expect(metrics).toMatch(
       /orchestrator_fallbacks_total\{stage="extraction",from="sim-extractor",to="backup-extractor",code="GATEWAY_UNAVAILABLE"\} 1/,
+    );
+  });
+
+  it('tokens a failed model was paid (MODEL_OUTPUT_INVALID) stay in the stage usage and are counted to that model', async () => {
+    const paidByModel = async () => {
+      const d = new Date().toISOString();
+      const rows = (
+        await post(
+          t,
+          'query ($d: DateTime!) { usage(from: $d, to: $d, groupBy: [MODEL]) { model promptTokens completionTokens } }',
+          { d },
+        )
+      ).body.data.usage as Loose[];
+      return new Map(rows.map((r) => [r.model as string, (r.promptTokens + r.completionTokens) as number]));
+    };
+    const before = await paidByModel();
+    sim.fault({ kind: 'malformed', model: 'sim-extractor', times: 2 });
+    const { body } = await post(
+      t,
+      'mutation ($text: String!) { orchestrate(input: { text: $text }) { extraction { model modelsTried usage { totalTokens } } } }',
+      {
+        text: `${TEXT} (malformed)`,
+      },
+    );
+    const extraction = body.data.orchestrate.extraction;
+    expect(extraction).toMatchObject({ model: 'backup-extractor', modelsTried: ['sim-extractor'] });
+    const after = await paidByModel();
+    const delta = (model: string) => (after.get(model) ?? 0) - (before.get(model) ?? 0);
+    expect(delta('sim-extractor'), 'the two bad answers are counted to the model that gave them').toBeGreaterThan(0);
+    expect(delta('backup-extractor')).toBeGreaterThan(0);
+    expect(extraction.usage.totalTokens, 'the stage paid for all three answers').toBe(
+      delta('sim-extractor') + delta('backup-extractor'),
     );
   });
 
