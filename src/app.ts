@@ -110,7 +110,8 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
       'NO API KEYS CONFIGURED: the server is open to anyone who can reach it. Set API_KEYS or API_KEYS_FILE.',
     );
   }
-  const origins = new OriginPolicy(config.corsOrigins);
+  // on an open server, a page naming this server by a host name must be listed (DNS rebinding)
+  const origins = new OriginPolicy(config.corsOrigins, !keys.isOpen);
   const hideSchemaHints = config.nodeEnv === 'production' || !config.introspection;
   const maskError = createMaskError(logger);
   const limitRejected = { onReject: [() => metrics.operationRejected('operation_limits')] };
@@ -200,6 +201,7 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     origins,
     persistedOperations: config.persistedOperations,
     isDraining: () => app.state === 'draining',
+    maxPayload: OPERATION_LIMITS.maxBodyBytes,
   };
 
   // a store that is down at start-up is not fatal: /ready says so, and the periodic sweep catches up

@@ -95,15 +95,19 @@ export interface PipelinesConfig {
   /** MAX_ENTITY_CHARS: longest string value an extraction may pass to the domain model */
   maxEntityChars: number;
   /**
-   * The variables `${VAR}` may name: the environment without its secrets, so a
-   * model id can never carry a key into a log, a metric or a request.
-   * Not enumerable: printing the config never prints the environment.
+   * The variables `${VAR}` may name: those whose name holds MODEL and none
+   * named like a credential. Not enumerable: printing the config never prints them.
    */
   readonly vars: Readonly<Record<string, string | undefined>>;
 }
 
-/** Variables a model id may not be read from: credentials and anything named like one. */
-const SECRET_VARIABLE = /SECRET|PASSWORD|TOKEN|(^|_)KEYS?($|_)|^REDIS_URL$/i;
+/**
+ * Variables a model id may be read from: those that name a model (PRIMARY_MODEL_ID,
+ * BACKUP_MODEL...), and none named like a credential. An allow-list, so a
+ * pipeline can never carry DATABASE_URL or an API key into a log, a metric or a request.
+ */
+const MODEL_VARIABLE = /MODEL/i;
+const SECRET_VARIABLE = /SECRET|PASSWORD|PASS$|TOKEN|(^|_)KEYS?($|_)|APIKEY|CREDENTIAL|DSN|_URL$/i;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -425,10 +429,12 @@ function parseGateway(e: z.infer<typeof envSchema>): { gateway: GatewayConfig; m
   }
 }
 
-/** The variables `${VAR}` in a pipeline's model ids may read: the environment less its secrets. */
+/** The variables `${VAR}` in a pipeline's model ids may read (MODEL_VARIABLE, less anything like a secret). */
 export function pipelineVariables(env: Env): Readonly<Record<string, string | undefined>> {
   const vars: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(env)) if (!SECRET_VARIABLE.test(name)) vars[name] = value;
+  for (const [name, value] of Object.entries(env)) {
+    if (MODEL_VARIABLE.test(name) && !SECRET_VARIABLE.test(name)) vars[name] = value;
+  }
   return Object.freeze(vars);
 }
 

@@ -67,11 +67,17 @@ export class StageCalls {
     private readonly signal: AbortSignal | undefined,
   ) {}
 
-  call(runId: string, stage: StageName, retryFailed: boolean): Promise<ExtractionResult | SpecializationResult> {
+  /** `apiKey`: the caller's key, which pays for what the stage calls */
+  call(
+    runId: string,
+    stage: StageName,
+    retryFailed: boolean,
+    apiKey: string | null,
+  ): Promise<ExtractionResult | SpecializationResult> {
     const key = `${runId}:${stage}:${retryFailed}`;
     let call = this.calls.get(key);
     if (!call) {
-      call = this.orchestrator.ensureStage(runId, stage, { signal: this.signal, retryFailed });
+      call = this.orchestrator.ensureStage(runId, stage, { signal: this.signal, retryFailed, apiKey });
       this.calls.set(key, call);
     }
     return call;

@@ -25,14 +25,24 @@ const EXPOSED_HEADERS = ['retry-after', 'x-request-id'];
 export class OriginPolicy {
   private readonly listed: ReadonlySet<string>;
 
-  constructor(origins: readonly string[]) {
+  /**
+   * `trustHostNames`: whether a page is same-origin when it names the server by a host name. On an
+   * open server (no API keys) it is not: DNS rebinding points an attacker's name at an internal address,
+   * and the page's Origin then matches the Host it sends. A key, which such a page lacks, closes that.
+   */
+  constructor(
+    origins: readonly string[],
+    private readonly trustHostNames = true,
+  ) {
     this.listed = new Set(origins);
   }
 
   /** `host` is the Host the request was sent to: a page served from there is same-origin. */
   allows(origin: string | null | undefined, host: string | null | undefined): boolean {
     if (origin === null || origin === undefined) return true;
-    return this.listed.has(origin) || sameOrigin(origin, host);
+    if (this.listed.has(origin)) return true;
+    if (!sameOrigin(origin, host)) return false;
+    return this.trustHostNames || !isHostName(new URL(origin).hostname);
   }
 
   /**
@@ -51,6 +61,13 @@ export class OriginPolicy {
       maxAge: 600,
     };
   };
+}
+
+/** A name a DNS answer could point anywhere: not an IP address, not localhost. */
+function isHostName(hostname: string): boolean {
+  const name = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost')) return false;
+  return !(/^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':'));
 }
 
 /**

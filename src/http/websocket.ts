@@ -26,6 +26,8 @@ export interface WebSocketOptions {
   /** PERSISTED_OPERATIONS_FILE's allow-list, when only its operations run */
   persistedOperations?: Record<string, string>;
   isDraining: () => boolean;
+  /** the largest message taken, before anything parses it (the HTTP body limit) */
+  maxPayload: number;
 }
 
 /**
@@ -37,6 +39,8 @@ export function attachWebSocket(server: Server, o: WebSocketOptions): WebSocketS
     server,
     path: o.yoga.graphqlEndpoint,
     verifyClient: verifyWebSocketOrigin(o.origins, o.metrics),
+    // ws would buffer and parse 100 MiB before onConnect can refuse a client without a key
+    maxPayload: o.maxPayload,
   });
   useServer<Record<string, unknown> | undefined, { caller?: Caller }>(
     {

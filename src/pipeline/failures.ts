@@ -36,6 +36,17 @@ export class StageFailure extends AppError {
     return new StageFailure(e.code, e.message, { retryable: e.retryable, raw: e.raw, stage: e.stage, usage: e.usage });
   }
 
+  /** The same failure, with what the stage paid before it (every model it called). */
+  withUsage(usage: TokenUsage): StageFailure {
+    return new StageFailure(this.code, this.message, {
+      retryable: this.retryable,
+      cause: this.cause,
+      raw: this.raw,
+      stage: this.stage,
+      usage,
+    });
+  }
+
   atStage(stage: PipelineStage): StageFailure {
     return new StageFailure(this.code, this.message, {
       retryable: this.retryable,

@@ -45,6 +45,8 @@ export interface StageOptions {
   signal?: AbortSignal;
   /** resumeRun: try a failed stage again when its error is retryable */
   retryFailed?: boolean;
+  /** the API key that asks for the stage: what it pays is counted to it (null on an open server) */
+  apiKey?: string | null;
 }
 
 type StageResultOf<S extends StageName> = S extends 'extraction' ? ExtractionResult : SpecializationResult;
@@ -110,6 +112,7 @@ export class Orchestrator {
       onRunEnd: options.onRunEnd,
       onFallback: options.onFallback,
       onCache: options.onCache,
+      allowedModelIds: options.allowedModelIds,
     });
   }
 
@@ -143,9 +146,12 @@ export class Orchestrator {
     const primaryModelId = input.primaryModelId ?? pipeline.definition.extraction.model;
     const secondaryModelId = input.secondaryModelId ?? pipeline.definition.specialization.model;
     const ref = { name: pipeline.name, version: pipeline.version };
-    // the same key with another pipeline, or another version of it, is other input
+    // what the client sent: a retry with the same key is the same run after a reload or on an instance with
+    // other pipeline files (it goes on with the version it started with); another pipeline is other input
     const inputHash = createHash('sha256')
-      .update(JSON.stringify([input.text, primaryModelId, secondaryModelId, ref.name, ref.version]))
+      .update(
+        JSON.stringify([input.text, input.primaryModelId ?? null, input.secondaryModelId ?? null, pipeline.name]),
+      )
       .digest('hex');
     // saved before the run exists: whichever instance resumes it finds the definition it started with
     await this.pipelines.persist(pipeline);
@@ -203,7 +209,9 @@ export class Orchestrator {
     let shared = this.inflight.get(key);
     if (!shared) {
       // set before any await, so concurrent callers can only ever find this one
-      shared = this.loadOrRun(runId, stage, opts.retryFailed === true).finally(() => this.inflight.delete(key));
+      shared = this.loadOrRun(runId, stage, opts.retryFailed === true, opts.apiKey).finally(() =>
+        this.inflight.delete(key),
+      );
       this.inflight.set(key, shared);
     }
     return shared as Promise<StageResultOf<S>>;
@@ -215,7 +223,7 @@ export class Orchestrator {
    * others wait on the run's events for its outcome, and take the stage over
    * if the holder dies.
    */
-  private async loadOrRun(runId: string, stage: StageName, retryFailed: boolean) {
+  private async loadOrRun(runId: string, stage: StageName, retryFailed: boolean, apiKey: string | null | undefined) {
     let retry = retryFailed;
     for (;;) {
       const seen = await this.readStage(runId, stage, retry);
@@ -225,7 +233,8 @@ export class Orchestrator {
       const outcome = await this.leases.hold(runId, stage, async (lease) => {
         // another instance may have finished between our read and our lease
         const fresh = await this.readStage(runId, stage, retry);
-        return fresh.result ?? (await this.runner.run(fresh.run, stage, lease));
+        // the caller pays; a run finishing in the background is paid by the key that created it
+        return fresh.result ?? (await this.runner.run(fresh.run, stage, lease, apiKey ?? fresh.run.apiKey));
       });
       if (outcome.held) return outcome.value;
       await this.leases.waitForHolder(runId, stage);

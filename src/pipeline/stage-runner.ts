@@ -50,6 +50,8 @@ export interface StageRunnerOptions {
   onFallback?: (stage: StageName, from: string, to: string, code: string) => void;
   /** told of each lookup of a stage's response cache */
   onCache?: (stage: StageName, result: 'hit' | 'miss' | 'coalesced') => void;
+  /** the model ids a run may call now (ALLOWED_MODEL_IDS and the pipelines') */
+  allowedModelIds: () => ReadonlySet<string>;
 }
 
 /** Never a reason to try another model: the operator's to fix, and every model would fail alike. */
@@ -94,13 +96,14 @@ export class StageRunner {
 
   constructor(private readonly options: StageRunnerOptions) {}
 
-  run(run: RunRecord, stage: StageName, lease: HeldLease): Promise<StageResult> {
+  /** `payer` is the API key the stage's usage is counted to (null on an open server). */
+  run(run: RunRecord, stage: StageName, lease: HeldLease, payer: string | null): Promise<StageResult> {
     return inSpan(`pipeline.${stage}`, { 'run.id': run.id, 'pipeline.stage': stage }, () =>
-      this.execute(run, stage, lease),
+      this.execute(run, stage, lease, payer),
     );
   }
 
-  private async execute(run: RunRecord, stage: StageName, lease: HeldLease): Promise<StageResult> {
+  private async execute(run: RunRecord, stage: StageName, lease: HeldLease, payer: string | null): Promise<StageResult> {
     const { store, bus, logger, now, onStageEnd, onRunEnd } = this.options;
     const events = new TransitionWriter(store, bus, run.id, logger);
     const started = performance.now();
@@ -114,7 +117,7 @@ export class StageRunner {
           [stage]: result,
           running: null,
           release: lease.release,
-          usage: usageOf(run, stage, now(), paid, result),
+          usage: usageOf(run, payer, stage, now(), paid, result),
         },
         true,
       );
@@ -123,7 +126,10 @@ export class StageRunner {
       if (stage === 'specialization') onRunEnd?.('COMPLETE');
       return result;
     } catch (err) {
-      const failure = this.failureOf(err, run.id, stage).atStage(RUNNING_STAGE[stage]);
+      // what the stage paid, every model it called: the run's usage and the usage rows agree
+      const failure = this.failureOf(err, run.id, stage)
+        .atStage(RUNNING_STAGE[stage])
+        .withUsage(paid.map((p) => p.usage).reduce(addUsage, ZERO_USAGE));
       await events.write(
         {
           stage: 'FAILED',
@@ -132,7 +138,7 @@ export class StageRunner {
           running: null,
           release: lease.release,
           // what a failed stage still paid for (a MODEL_OUTPUT_INVALID's two answers) counts too
-          usage: usageOf(run, stage, now(), paid),
+          usage: usageOf(run, payer, stage, now(), paid),
         },
         true,
       );
@@ -174,7 +180,9 @@ export class StageRunner {
     const { run, stage, pipeline } = c;
     const definition: StageDefinition | undefined = pipeline?.definition[stage];
     const first = stage === 'extraction' ? run.primaryModelId : run.secondaryModelId;
-    const models = [first, ...(definition?.fallbacks ?? []).filter((m) => m !== first)];
+    // a fallback a reload took off the allow-list is not called (the run's own model was checked before)
+    const allowed = this.options.allowedModelIds();
+    const models = [first, ...(definition?.fallbacks ?? []).filter((m) => m !== first && allowed.has(m))];
     const fallbackOn = new Set<string>(definition?.fallbackOn ?? []);
     const tried: string[] = [];
     let attemptOffset = 0;
@@ -352,8 +360,15 @@ function cacheKey(
  * paid, counted to that model; the run once, with its first stage; a cache
  * hit or a rule's decision to the model (or `rules`) that stands for it.
  */
-function usageOf(run: RunRecord, stage: StageName, at: Date, paid: Paid[], result?: StageResult): UsageIncrement[] {
-  const base = { key: run.apiKey, pipeline: run.pipeline.name, day: at.toISOString().slice(0, 10) };
+function usageOf(
+  run: RunRecord,
+  payer: string | null,
+  stage: StageName,
+  at: Date,
+  paid: Paid[],
+  result?: StageResult,
+): UsageIncrement[] {
+  const base = { key: payer, pipeline: run.pipeline.name, day: at.toISOString().slice(0, 10) };
   const rows = paid.map(({ model, usage }) => ({
     ...base,
     model,
@@ -372,8 +387,10 @@ function usageOf(run: RunRecord, stage: StageName, at: Date, paid: Paid[], resul
   const last = rows[rows.length - 1] as UsageIncrement;
   if (cached) last.cacheHits = 1;
   if (rule) last.rulesDecisions = 1;
-  // a run counts once, with its first stage, to the model that ended it
-  if (stage === 'extraction') last.runs = 1;
+  // a run counts once: with its first extraction outcome (one written by a runner carries its usage;
+  // the sweep's RUN_INTERRUPTED of a dead holder does not, and that holder's outcome was never counted)
+  const countedBefore = run.error?.stage === 'EXTRACTING' && run.error.usage !== undefined;
+  if (stage === 'extraction' && !countedBefore) last.runs = 1;
   return rows;
 }
 

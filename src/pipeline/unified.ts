@@ -37,8 +37,12 @@ export async function orchestrateUnified(
     runId = run.id;
     // a retry with the same idempotencyKey after a retryable failure (429, 503, RUN_INTERRUPTED...) tries
     // the failed stage again: REST has no resumeRun, and the stored failure would otherwise answer for 24 h
-    const specialization = await orchestrator.ensureStage(run.id, 'specialization', { signal, retryFailed: true });
-    const extraction = await orchestrator.ensureStage(run.id, 'extraction', { signal });
+    const specialization = await orchestrator.ensureStage(run.id, 'specialization', {
+      signal,
+      retryFailed: true,
+      apiKey,
+    });
+    const extraction = await orchestrator.ensureStage(run.id, 'extraction', { signal, apiKey });
     return {
       httpStatus: 200,
       body: {

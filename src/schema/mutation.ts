@@ -9,8 +9,8 @@ const OrchestrateInputRef = builder.inputType('OrchestrateInput', {
   fields: (t) => ({
     text: t.string({ required: true, description: "the customer's words" }),
     idempotencyKey: t.string({ description: 'same key and same input within 24 h: the same run, no new model calls' }),
-    primaryModelId: t.string({ description: 'the extraction model; PRIMARY_MODEL_ID when absent' }),
-    secondaryModelId: t.string({ description: 'the domain model; SECONDARY_MODEL_ID when absent' }),
+    primaryModelId: t.string({ description: "the extraction model; the pipeline's when absent (one ALLOWED_MODEL_IDS or a pipeline names)" }),
+    secondaryModelId: t.string({ description: "the domain model; the pipeline's when absent (one ALLOWED_MODEL_IDS or a pipeline names)" }),
     pipeline: t.string({ description: 'the pipeline to run (Query.pipelines); DEFAULT_PIPELINE when absent' }),
     eager: t.boolean({
       defaultValue: false,
@@ -27,8 +27,9 @@ builder.mutationType({
         'Creates a run. Selecting extraction or specialization in the result runs that stage (once per run).',
       args: { input: t.arg({ type: OrchestrateInputRef, required: true }) },
       resolve: async (_, { input }, ctx, info) => {
-        const record = await ctx.orchestrator.create(input, { apiKey: keyNameOf(ctx.caller?.principal) });
-        return { record, work: new RunWork(record.id, planStages(info), ctx.stageCalls, false) };
+        const apiKey = keyNameOf(ctx.caller?.principal);
+        const record = await ctx.orchestrator.create(input, { apiKey });
+        return { record, work: new RunWork(record.id, planStages(info), ctx.stageCalls, false, apiKey) };
       },
     }),
     resumeRun: t.field({
@@ -40,7 +41,10 @@ builder.mutationType({
       resolve: async (_, { id }, ctx, info) => {
         ctx.orchestrator.assertAccepting();
         const record = await ctx.orchestrator.getRun(parseRunId(String(id)));
-        return record ? { record, work: new RunWork(record.id, planStages(info), ctx.stageCalls, true) } : null;
+        if (!record) return null;
+        // a resumed stage is paid by the key that resumes it, and counted against its budget
+        const apiKey = keyNameOf(ctx.caller?.principal);
+        return { record, work: new RunWork(record.id, planStages(info), ctx.stageCalls, true, apiKey) };
       },
     }),
   }),

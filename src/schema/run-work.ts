@@ -18,6 +18,8 @@ export class RunWork {
     readonly plan: StagePlan,
     private readonly calls: StageCalls,
     private readonly retryFailed: boolean,
+    /** the caller's API key: what the stages call is counted to it */
+    private readonly apiKey: string | null,
   ) {
     for (const stage of [...plan.now, ...plan.deferred]) this.result(stage);
   }
@@ -26,7 +28,7 @@ export class RunWork {
   result<S extends StageName>(stage: S): Promise<StageResult<S>> {
     let done = this.started.get(stage);
     if (!done) {
-      done = this.calls.call(this.runId, stage, this.retryFailed);
+      done = this.calls.call(this.runId, stage, this.retryFailed, this.apiKey);
       // a failure is the stage field's to report; here it only must not go unhandled
       done.catch(() => {});
       this.started.set(stage, done);

@@ -113,6 +113,45 @@ describe('fallbacks', () => {
     );
   });
 
+  it('a stage whose every model failed keeps in the run’s usage what it paid them', async () => {
+    sim.fault({ kind: 'malformed', model: 'sim-extractor', times: 2 });
+    sim.fault({ kind: 'status', status: 503, model: 'backup-extractor', times: 3 });
+    const { body } = await post(
+      t,
+      'mutation ($text: String!) { orchestrate(input: { text: $text }) { stage error { code } usage { totalTokens } extraction { model } } }',
+      {
+        text: `${TEXT} (all fail)`,
+      },
+    );
+    const run = body.data.orchestrate;
+    expect(run.stage).toBe('FAILED');
+    expect(run.error.code).toBe('GATEWAY_UNAVAILABLE');
+    expect(run.usage.totalTokens, 'the two bad answers of the first model').toBeGreaterThan(0);
+  });
+
+  it('a run is counted once in usage, however often its extraction is tried', async () => {
+    const count = async () =>
+      (
+        await post(t, 'query ($d: DateTime!) { usage(from: $d, to: $d, groupBy: []) { runs } }', {
+          d: new Date().toISOString(),
+        })
+      ).body.data.usage[0].runs as number;
+    const before = await count();
+    sim.fault({ kind: 'status', status: 503, model: 'sim-extractor', times: 3 });
+    sim.fault({ kind: 'status', status: 503, model: 'backup-extractor', times: 3 });
+    const failed = await post(
+      t,
+      'mutation ($text: String!) { orchestrate(input: { text: $text }) { id stage extraction { model } } }',
+      { text: `${TEXT} (retried)` },
+    );
+    expect(failed.body.data.orchestrate.stage).toBe('FAILED');
+    expect(await count()).toBe(before + 1);
+    const id = failed.body.data.orchestrate.id as string;
+    const resumed = await post(t, `mutation { resumeRun(id: "${id}") { stage extraction { model } } }`);
+    expect(resumed.body.data.resumeRun.stage).toBe('EXTRACTED');
+    expect(await count(), 'the retry did not count the run again').toBe(before + 1);
+  });
+
   it('a 403 does not fall back: the operator must fix it, and every model would fail alike', async () => {
     const backupCalls = sim.stats.callsByModel['backup-specialist'] ?? 0;
     sim.fault({ kind: 'status', status: 403, model: 'sim-specialist' });
@@ -197,11 +236,14 @@ describe('budgets and usage', () => {
   const DESK = 'k-budget-desk-1f2e';
   const WALL = 'k-budget-wall-8a7b';
   const BIG = 'k-budget-big-4c5d';
+  const LATE = 'k-budget-late-9e0f';
   beforeAll(async () => {
     sim = await startSimulator();
     t = await createTestApp({
       sim,
-      env: { API_KEYS: `desk:orchestrate:${DESK}:1,wall:read:${WALL},big:orchestrate:${BIG}:1000000` },
+      env: {
+        API_KEYS: `desk:orchestrate:${DESK}:1,wall:read:${WALL},big:orchestrate:${BIG}:1000000,late:orchestrate:${LATE}:1`,
+      },
     });
   });
   afterAll(async () => {
@@ -236,6 +278,37 @@ describe('budgets and usage', () => {
     expect(metrics).toMatch(/orchestrator_budget_refusals_total\{key="desk"\} 2/);
   });
 
+  it('a stage is paid by the key that asks for it: resuming another key’s run spends the resuming key’s budget', async () => {
+    const created = await post(
+      t,
+      'mutation { orchestrate(input: { text: "cancel booking XK4P9Q" }) { id } }',
+      {},
+      bearer(BIG),
+    );
+    const id = created.body.data.orchestrate.id as string;
+    const resume = (key: string) =>
+      post(t, `mutation { resumeRun(id: "${id}") { stage specialization { isValid } } }`, {}, bearer(key));
+    expect((await resume(LATE)).body.data.resumeRun.stage).toBe('COMPLETE');
+    const today = new Date().toISOString();
+    const rows = (
+      await post(
+        t,
+        'query ($d: DateTime!) { usage(from: $d, to: $d, groupBy: [KEY]) { key promptTokens } }',
+        { d: today },
+        bearer(WALL),
+      )
+    ).body.data.usage as Loose[];
+    expect(rows.find((r) => r.key === 'late')?.promptTokens, 'counted to the key that resumed').toBeGreaterThan(0);
+    // and its budget of 1 is now spent: it cannot start or resume more work
+    const again = await post(
+      t,
+      'mutation { orchestrate(input: { text: "cancel booking XK4P9Q" }) { id } }',
+      {},
+      bearer(LATE),
+    );
+    expect(again.body.errors[0].extensions.code).toBe('BUDGET_EXCEEDED');
+  });
+
   it('usage rows, by key and model, add up to what the runs paid; a read key sees every key by name', async () => {
     const runs = (await post(t, '{ runs(first: 100) { edges { node { usage { totalTokens } } } } }', {}, bearer(WALL)))
       .body.data.runs.edges as Loose[];
@@ -253,11 +326,14 @@ describe('budgets and usage', () => {
     );
     const rows = body.data.usage as Loose[];
     expect(rows.length).toBeGreaterThan(0);
-    expect(new Set(rows.map((r) => r.key))).toEqual(new Set(['desk', 'big']));
+    expect(new Set(rows.map((r) => r.key))).toEqual(new Set(['desk', 'big', 'late']));
     expect(rows.every((r) => r.pipeline === null && r.day === null)).toBe(true);
     const counted = rows.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0);
     expect(counted).toBe(paid);
-    expect(rows.filter((r) => r.model === 'sim-extractor').reduce((n, r) => n + r.runs, 0)).toBe(runs.length);
+    expect(
+      rows.reduce((n, r) => n + r.runs, 0),
+      'each run counted once',
+    ).toBe(runs.length);
     expect(JSON.stringify(body)).not.toContain(DESK);
   });
 });

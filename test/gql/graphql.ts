@@ -22,9 +22,9 @@ export type OrchestrateInput = {
   idempotencyKey?: string | null | undefined;
   /** the pipeline to run (Query.pipelines); DEFAULT_PIPELINE when absent */
   pipeline?: string | null | undefined;
-  /** the extraction model; PRIMARY_MODEL_ID when absent */
+  /** the extraction model; the pipeline's when absent (one ALLOWED_MODEL_IDS or a pipeline names) */
   primaryModelId?: string | null | undefined;
-  /** the domain model; SECONDARY_MODEL_ID when absent */
+  /** the domain model; the pipeline's when absent (one ALLOWED_MODEL_IDS or a pipeline names) */
   secondaryModelId?: string | null | undefined;
   /** the customer's words */
   text: string;

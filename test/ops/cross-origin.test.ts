@@ -159,3 +159,43 @@ describe('CORS_ORIGINS opens cross-origin access to the listed origins only', ()
     expect(await upgrade(server.url, EVIL)).toBe(403);
   });
 });
+
+describe('DNS rebinding: a page naming the server by a host name that resolves to it', () => {
+  const rebound = (t: TestApp, host: string) =>
+    t.fetch(`http://${host}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: `http://${host}`, host },
+      body: MUTATION,
+    });
+
+  it('on an open server is refused (its Origin matches the Host it sends, but a name can point anywhere)', async () => {
+    const t = await createTestApp();
+    try {
+      const res = await rebound(t, 'attacker.example:4000');
+      expect(res.status).toBe(403);
+      // the server's own pages on an address or localhost stay same-origin
+      expect((await rebound(t, '127.0.0.1:4000')).status).toBe(200);
+      expect((await rebound(t, 'localhost:4000')).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('with API keys a same-origin host name is the server’s own (a rebinding page has no key)', async () => {
+    const t = await createTestApp({ env: { API_KEYS: 'desk:orchestrate:k-rebind-1' } });
+    try {
+      const res = await t.fetch('http://console.internal:4000/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          origin: 'http://console.internal:4000',
+          authorization: 'Bearer k-rebind-1',
+        },
+        body: MUTATION,
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
