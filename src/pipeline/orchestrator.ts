@@ -149,9 +149,7 @@ export class Orchestrator {
     // what the client sent: a retry with the same key is the same run after a reload or on an instance with
     // other pipeline files (it goes on with the version it started with); another pipeline is other input
     const inputHash = createHash('sha256')
-      .update(
-        JSON.stringify([input.text, input.primaryModelId ?? null, input.secondaryModelId ?? null, pipeline.name]),
-      )
+      .update(JSON.stringify([input.text, input.primaryModelId ?? null, input.secondaryModelId ?? null, pipeline.name]))
       .digest('hex');
     // saved before the run exists: whichever instance resumes it finds the definition it started with
     await this.pipelines.persist(pipeline);
