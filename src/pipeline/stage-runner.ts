@@ -103,7 +103,12 @@ export class StageRunner {
     );
   }
 
-  private async execute(run: RunRecord, stage: StageName, lease: HeldLease, payer: string | null): Promise<StageResult> {
+  private async execute(
+    run: RunRecord,
+    stage: StageName,
+    lease: HeldLease,
+    payer: string | null,
+  ): Promise<StageResult> {
     const { store, bus, logger, now, onStageEnd, onRunEnd } = this.options;
     const events = new TransitionWriter(store, bus, run.id, logger);
     const started = performance.now();

@@ -9,8 +9,12 @@ const OrchestrateInputRef = builder.inputType('OrchestrateInput', {
   fields: (t) => ({
     text: t.string({ required: true, description: "the customer's words" }),
     idempotencyKey: t.string({ description: 'same key and same input within 24 h: the same run, no new model calls' }),
-    primaryModelId: t.string({ description: "the extraction model; the pipeline's when absent (one ALLOWED_MODEL_IDS or a pipeline names)" }),
-    secondaryModelId: t.string({ description: "the domain model; the pipeline's when absent (one ALLOWED_MODEL_IDS or a pipeline names)" }),
+    primaryModelId: t.string({
+      description: "the extraction model; the pipeline's when absent (one ALLOWED_MODEL_IDS or a pipeline names)",
+    }),
+    secondaryModelId: t.string({
+      description: "the domain model; the pipeline's when absent (one ALLOWED_MODEL_IDS or a pipeline names)",
+    }),
     pipeline: t.string({ description: 'the pipeline to run (Query.pipelines); DEFAULT_PIPELINE when absent' }),
     eager: t.boolean({
       defaultValue: false,
