@@ -107,7 +107,8 @@ export function summarize(runs: readonly RunRecord[], o: { since: Date; until: D
       addTokens(run.specialization.model, run.specialization.usage);
     }
     // a failed stage paid too: its tokens belong to the model the stage called
-    if (run.error?.usage) {
+    // a failed stage that paid nothing (a 503, a timeout) made no billed call
+    if (run.error?.usage && run.error.usage.totalTokens > 0) {
       addTokens(run.error.stage === 'SPECIALIZING' ? run.secondaryModelId : run.primaryModelId, run.error.usage);
     }
     const bucket = buckets[Math.floor((Date.parse(run.createdAt) - o.since.getTime()) / bucketMs)];
