@@ -1,8 +1,9 @@
 import { graphql } from '../gql/index.js';
 
 /**
- * The console's operations on the current schema, typed by `npm run codegen`
- * (web/src/gql/). Those on the pipeline fields live in ../pipelines/.
+ * The console's operations, typed by `npm run codegen` (web/src/gql/). The
+ * "Try it" mutation and its progress live with the desk pattern in
+ * ../desk/desk-run.ts.
  */
 
 export const ViewerDocument = graphql(`
@@ -34,6 +35,8 @@ export const RunRowFragment = graphql(`
       model
       latencyMs
       isValid
+      decidedBy
+      rule
     }
     usage {
       totalTokens
@@ -41,12 +44,16 @@ export const RunRowFragment = graphql(`
     events {
       at
     }
+    pipeline {
+      name
+      version
+    }
   }
 `);
 
 export const RunsPageDocument = graphql(`
-  query ConsoleRuns($first: Int!, $after: String, $stage: PipelineStage) {
-    runs(first: $first, after: $after, stage: $stage) {
+  query ConsoleRuns($first: Int!, $after: String, $stage: PipelineStage, $pipeline: String) {
+    runs(first: $first, after: $after, stage: $stage, pipeline: $pipeline) {
       edges {
         cursor
         node {
@@ -89,6 +96,8 @@ export const RunDetailFragment = graphql(`
       reason
       nextSteps
       model
+      decidedBy
+      rule
       latencyMs
       attempts
       usage {
@@ -114,6 +123,10 @@ export const RunDetailFragment = graphql(`
         retryable
         stage
       }
+    }
+    pipeline {
+      name
+      version
     }
   }
 `);
@@ -201,6 +214,20 @@ export const StatsDocument = graphql(`
         model
         state
       }
+    }
+  }
+`);
+
+/** The pipelines the server serves, for the pickers. */
+export const PipelinesDocument = graphql(`
+  query ConsolePipelines {
+    pipelines {
+      name
+      version
+      description
+      ruleIds
+      extractionModel
+      specializationModel
     }
   }
 `);

@@ -1,11 +1,10 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { errorCode, errorMessage } from '../api/client.js';
-import { ResumeDocument } from '../api/documents.js';
+import { ResumeDocument, RunDetailDocument } from '../api/documents.js';
 import type { DetailNode, EventShape } from '../api/shapes.js';
 import { Entities, Verdict } from '../components/entities.js';
 import { StageBadge } from '../components/stage-badge.js';
 import { Waterfall } from '../components/waterfall.js';
-import { operations } from '../features.js';
 import { dateTime, int, ms, TERMINAL, time } from '../format.js';
 import { followEvents } from '../live-events.js';
 import { hrefs, Link } from '../router.js';
@@ -31,7 +30,7 @@ export function RunDetailView({ id }: { id: string }) {
 
   const load = useCallback(() => {
     client
-      .query(operations.runDetail, { id })
+      .query(RunDetailDocument, { id })
       .toPromise()
       .then((r) => {
         if (!r.data) return setLoadError(errorMessage(r.error) || 'The run could not be read.');
