@@ -68,6 +68,31 @@ export const RunsPageDocument = graphql(`
   }
 `);
 
+export const UsageFragment = graphql(`
+  fragment ConsoleUsage on TokenUsage {
+    promptTokens
+    completionTokens
+    totalTokens
+  }
+`);
+
+/** A step of a run, as the detail page, the live table and the desk's progress line read it. */
+export const StageEventFragment = graphql(`
+  fragment ConsoleStageEvent on StageEvent {
+    seq
+    stage
+    at
+    attempt
+    message
+    error {
+      code
+      message
+      retryable
+      stage
+    }
+  }
+`);
+
 export const RunDetailFragment = graphql(`
   fragment ConsoleRunDetail on OrchestrationRun {
     id
@@ -86,9 +111,7 @@ export const RunDetailFragment = graphql(`
       latencyMs
       attempts
       usage {
-        promptTokens
-        completionTokens
-        totalTokens
+        ...ConsoleUsage
       }
     }
     specialization {
@@ -101,28 +124,14 @@ export const RunDetailFragment = graphql(`
       latencyMs
       attempts
       usage {
-        promptTokens
-        completionTokens
-        totalTokens
+        ...ConsoleUsage
       }
     }
     usage {
-      promptTokens
-      completionTokens
-      totalTokens
+      ...ConsoleUsage
     }
     events {
-      seq
-      stage
-      at
-      attempt
-      message
-      error {
-        code
-        message
-        retryable
-        stage
-      }
+      ...ConsoleStageEvent
     }
     pipeline {
       name
@@ -144,17 +153,7 @@ export const EventsDocument = graphql(`
   subscription ConsoleEvents {
     pipelineEvents {
       runId
-      seq
-      stage
-      at
-      attempt
-      message
-      error {
-        code
-        message
-        retryable
-        stage
-      }
+      ...ConsoleStageEvent
     }
   }
 `);

@@ -50,20 +50,11 @@ export const DeskRunDocument = graphql(`
   }
 `);
 
+// ConsoleStageEvent (seq, stage, at, attempt, message, error) is in ../api/documents.ts
 export const DeskProgressDocument = graphql(`
   subscription DeskProgress($runId: ID!) {
     pipelineProgress(runId: $runId) {
-      seq
-      stage
-      at
-      attempt
-      message
-      error {
-        code
-        message
-        retryable
-        stage
-      }
+      ...ConsoleStageEvent
     }
   }
 `);
