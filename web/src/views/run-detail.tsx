@@ -4,6 +4,7 @@ import { ResumeDocument, RunDetailDocument } from '../api/documents.js';
 import type { DetailNode, EventShape } from '../api/shapes.js';
 import { Entities, Verdict } from '../components/entities.js';
 import { StageBadge } from '../components/stage-badge.js';
+import { num, TableHead } from '../components/table-head.js';
 import { Waterfall } from '../components/waterfall.js';
 import { dateTime, int, ms, TERMINAL, time } from '../format.js';
 import { followEvents } from '../live-events.js';
@@ -163,27 +164,9 @@ export function RunDetailView({ id }: { id: string }) {
 
       <h2>Tokens</h2>
       <table class="usage">
-        <thead>
-          <tr>
-            <th scope="col">Stage</th>
-            <th scope="col">Model</th>
-            <th scope="col" class="num">
-              Attempts
-            </th>
-            <th scope="col" class="num">
-              Latency
-            </th>
-            <th scope="col" class="num">
-              Prompt
-            </th>
-            <th scope="col" class="num">
-              Completion
-            </th>
-            <th scope="col" class="num">
-              Total
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['Stage', 'Model', num('Attempts'), num('Latency'), num('Prompt'), num('Completion'), num('Total')]}
+        />
         <tbody>
           {stages.map((s) => (
             <tr key={s.name}>

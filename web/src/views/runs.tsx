@@ -4,6 +4,7 @@ import { RunsPageDocument } from '../api/documents.js';
 import type { PipelineRef, PipelineStage, RowNode, RunErrorShape } from '../api/shapes.js';
 import { usePipelines } from '../api/use-pipelines.js';
 import { StageBadge } from '../components/stage-badge.js';
+import { num, TableHead } from '../components/table-head.js';
 import { int, ms, STAGES, time, totalLatency, truncate } from '../format.js';
 import { followEvents, type LiveEvent, type LiveState } from '../live-events.js';
 import { hrefs, Link, navigate, type Route } from '../router.js';
@@ -202,23 +203,19 @@ export function RunsView({ route }: { route: Extract<Route, { view: 'runs' }> })
         <div class="table-wrap">
           <table class="runs-table">
             <caption class="sr-only">Runs, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Customer's text</th>
-                <th scope="col">Pipeline</th>
-                <th scope="col">Stage</th>
-                <th scope="col">Decided by</th>
-                <th scope="col">Models</th>
-                <th scope="col" class="num">
-                  Tokens
-                </th>
-                <th scope="col" class="num">
-                  Latency
-                </th>
-                <th scope="col">Error</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Created',
+                "Customer's text",
+                'Pipeline',
+                'Stage',
+                'Decided by',
+                'Models',
+                num('Tokens'),
+                num('Latency'),
+                'Error',
+              ]}
+            />
             <tbody>
               {rows.map((row) => (
                 <tr key={row.id} class={row.stage === 'FAILED' ? 'failed' : undefined} data-run-id={row.id}>
