@@ -15,8 +15,14 @@ export const ViewerDocument = graphql(`
   }
 `);
 
-export const RunRowFragment = graphql(`
-  fragment ConsoleRunRow on OrchestrationRun {
+/**
+ * What a run's row and its page both show first: which run, where it is, on
+ * which pipeline, why it failed. Spread beside ConsoleRunRow / ConsoleRunDetail
+ * in the query, not inside them: the server's depth limit (8) counts each
+ * fragment level.
+ */
+export const RunHeadFragment = graphql(`
+  fragment ConsoleRunHead on OrchestrationRun {
     id
     text
     stage
@@ -27,6 +33,27 @@ export const RunRowFragment = graphql(`
       stage
       retryable
     }
+    pipeline {
+      name
+      version
+    }
+  }
+`);
+
+/** What the Verdict component shows, on the run's page and in "Try it". */
+export const VerdictFragment = graphql(`
+  fragment ConsoleVerdict on Specialization {
+    isValid
+    reason
+    nextSteps
+    model
+    decidedBy
+    rule
+  }
+`);
+
+export const RunRowFragment = graphql(`
+  fragment ConsoleRunRow on OrchestrationRun {
     extraction {
       model
       latencyMs
@@ -44,10 +71,6 @@ export const RunRowFragment = graphql(`
     events {
       at
     }
-    pipeline {
-      name
-      version
-    }
   }
 `);
 
@@ -57,6 +80,7 @@ export const RunsPageDocument = graphql(`
       edges {
         cursor
         node {
+          ...ConsoleRunHead
           ...ConsoleRunRow
         }
       }
@@ -95,16 +119,6 @@ export const StageEventFragment = graphql(`
 
 export const RunDetailFragment = graphql(`
   fragment ConsoleRunDetail on OrchestrationRun {
-    id
-    text
-    stage
-    createdAt
-    error {
-      code
-      message
-      stage
-      retryable
-    }
     extraction {
       entities
       model
@@ -115,12 +129,7 @@ export const RunDetailFragment = graphql(`
       }
     }
     specialization {
-      isValid
-      reason
-      nextSteps
-      model
-      decidedBy
-      rule
+      ...ConsoleVerdict
       latencyMs
       attempts
       usage {
@@ -133,16 +142,13 @@ export const RunDetailFragment = graphql(`
     events {
       ...ConsoleStageEvent
     }
-    pipeline {
-      name
-      version
-    }
   }
 `);
 
 export const RunDetailDocument = graphql(`
   query ConsoleRunDetail($id: ID!) {
     run(id: $id) {
+      ...ConsoleRunHead
       ...ConsoleRunDetail
     }
   }

@@ -15,6 +15,7 @@ import { graphql } from '../gql/index.js';
  * Server-Sent Events; urql speaks both. The key goes in a header on both.
  */
 
+// the fragments ConsoleVerdict and ConsoleStageEvent are in ../api/documents.ts
 export const DeskRunDocument = graphql(`
   mutation DeskRun($text: String!, $pipeline: String) {
     orchestrate(input: { text: $text, pipeline: $pipeline }) {
@@ -33,12 +34,7 @@ export const DeskRunDocument = graphql(`
       ... @defer {
         stage
         specialization {
-          isValid
-          reason
-          nextSteps
-          model
-          decidedBy
-          rule
+          ...ConsoleVerdict
         }
         error {
           code
@@ -50,7 +46,6 @@ export const DeskRunDocument = graphql(`
   }
 `);
 
-// ConsoleStageEvent (seq, stage, at, attempt, message, error) is in ../api/documents.ts
 export const DeskProgressDocument = graphql(`
   subscription DeskProgress($runId: ID!) {
     pipelineProgress(runId: $runId) {
