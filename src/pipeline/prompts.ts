@@ -60,18 +60,20 @@ export function specializationMessages(
   ];
 }
 
-/** A stage's options as the gateway takes them; `json_schema` sends the entity schema as structured output. */
-export function extractionOptions(stage?: ExtractionDefinition): Partial<ModelOptions> {
-  if (!stage) return {};
+/** A stage's options as the gateway takes them; `json_schema` sends `schema`, named `name`, as structured output. */
+function stageOptions(stage: StageDefinition, name: string, schema: Record<string, unknown>): Partial<ModelOptions> {
   const { temperature, maxTokens } = stage.options;
   return {
     temperature,
     maxTokens,
     responseFormat:
-      stage.responseFormat === 'json_schema'
-        ? { type: 'json_schema', name: 'entities', schema: stage.schema }
-        : { type: 'json_object' },
+      stage.responseFormat === 'json_schema' ? { type: 'json_schema', name, schema } : { type: 'json_object' },
   };
+}
+
+/** The extraction's options; `json_schema` sends the entity schema. */
+export function extractionOptions(stage?: ExtractionDefinition): Partial<ModelOptions> {
+  return stage ? stageOptions(stage, 'entities', stage.schema) : {};
 }
 
 /** The verdict's fixed shape, as structured output. */
@@ -86,15 +88,7 @@ const VERDICT_JSON_SCHEMA = {
   },
 };
 
+/** The verdict's options; `json_schema` sends the verdict's fixed shape. */
 export function specializationOptions(stage?: StageDefinition): Partial<ModelOptions> {
-  if (!stage) return { maxTokens: 300 };
-  const { temperature, maxTokens } = stage.options;
-  return {
-    temperature,
-    maxTokens,
-    responseFormat:
-      stage.responseFormat === 'json_schema'
-        ? { type: 'json_schema', name: 'verdict', schema: VERDICT_JSON_SCHEMA }
-        : { type: 'json_object' },
-  };
+  return stage ? stageOptions(stage, 'verdict', VERDICT_JSON_SCHEMA) : { maxTokens: 300 };
 }
