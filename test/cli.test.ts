@@ -1,21 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../src/simulator/server.js';
+import { type CliRun, runCli } from './helpers/run-cli.js';
 
 /** docs/api.md "REST and CLI: the unified JSON": `npm run orchestrate -- "text"` prints it; exit 0 on success, 1 on failure. */
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SEED = 'I need to change my flight to next Tuesday and update my seat to 14A';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let dir: string;
 
@@ -26,37 +18,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/**
- * `tsx src/cli.ts ...args` as `npm run orchestrate` runs it, with a clean
- * environment: PATH and HOME only, plus `env`. Asynchronous, so a simulator
- * in this process can answer it.
- */
-function orchestrate(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    // a loaded machine can take long to compile and run the CLI: only a hang is cut off
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** `npm run orchestrate -- ...args`, with PATH and HOME only, plus `env`. */
+const orchestrate = (args: string[], env: Record<string, string> = {}) => runCli('src/cli.ts', args, env);
 
-function json(run: Run): Record<string, unknown> {
+function json(run: CliRun): Record<string, unknown> {
   try {
     return JSON.parse(run.stdout) as Record<string, unknown>;
   } catch {

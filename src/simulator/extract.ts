@@ -209,7 +209,7 @@ function takeFlightNumber(work: Work): string | undefined {
   return undefined;
 }
 
-function takePhone(work: Work): string | undefined {
+export function takePhone(work: Work): string | undefined {
   const m = PHONE.exec(work.text);
   if (!m) return undefined;
   const digits = m[0].replace(/\D/g, '').length;

@@ -1,4 +1,4 @@
-import { blank, DAY, EMAIL, MONTH, NUMBER, PHONE, take, takeAmount, WEEKDAY, type Work, YEAR } from './extract.js';
+import { blank, DAY, EMAIL, MONTH, NUMBER, take, takeAmount, takePhone, WEEKDAY, type Work, YEAR } from './extract.js';
 import { enumValueOf, intentOf, intentPhrases } from './intents.js';
 import { afterCue, cueWords, nameBefore, nameFrom, type Span, type Word, words } from './name-spans.js';
 import { fits, isRecord, propertiesOf, resolve, type Schema } from './schema-fit.js';
@@ -297,15 +297,6 @@ function takeCode(work: Work, field: Field, root: Schema): string | undefined {
     }
   }
   return undefined;
-}
-
-function takePhone(work: Work): string | undefined {
-  const m = PHONE.exec(work.text);
-  if (!m) return undefined;
-  const digits = m[0].replace(/\D/g, '').length;
-  if (digits < 7 || digits > 15) return undefined;
-  blank(work, m.index, m[0].length);
-  return m[0].trim();
 }
 
 function takeDay(work: Work): number | undefined {

@@ -2,9 +2,8 @@ import { request } from 'node:http';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_LIMITS } from '../../src/app.js';
-import type { RunningServer } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
-import { createTestApp, listen, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, listen, serveTestApp, type TestApp } from '../helpers/test-app.js';
 
 const Orchestrate = graphql(`
   mutation OrchestrateInputCheck($input: OrchestrateInput!) {
@@ -96,19 +95,10 @@ describe('bad input gets a clear, coded error and the server keeps serving', () 
 });
 
 describe('text a person cannot see, or that is not Unicode, is refused, not stored', () => {
-  let t: TestApp;
-  let server: RunningServer;
-  beforeAll(async () => {
-    t = await createTestApp();
-    server = await listen(t.app);
-  });
-  afterAll(async () => {
-    await server.close(0);
-    await t.sim.close();
-  });
+  const live = serveTestApp();
 
   const graphqlOrchestrate = async (text: string) => {
-    const res = await fetch(`${server.url}/graphql`, {
+    const res = await fetch(`${live.server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       // JSON.stringify writes a lone surrogate as an escape (\ud800): what a client's JSON carries
@@ -120,7 +110,7 @@ describe('text a person cannot see, or that is not Unicode, is refused, not stor
     };
   };
   const restOrchestrate = async (text: string) => {
-    const res = await fetch(`${server.url}/v1/orchestrate`, {
+    const res = await fetch(`${live.server.url}/v1/orchestrate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text }),
@@ -160,7 +150,7 @@ describe('text a person cannot see, or that is not Unicode, is refused, not stor
     const text = 'Family of 👨\u200D👩\u200D👧 flying ✈\uFE0F, change seat to 14A';
     const res = (await graphqlOrchestrate(text)) as { data?: { orchestrate: { id: string } }; errors?: unknown };
     expect(res.errors).toBeUndefined();
-    const stored = await t.app.runtime.store.get(res.data?.orchestrate.id as string);
+    const stored = await live.t.app.runtime.store.get(res.data?.orchestrate.id as string);
     expect(stored?.text).toBe(text);
   });
 });

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEGACY_PIPELINE } from '../../src/pipeline/run.js';
 import { type Simulator, startSimulator } from '../../src/simulator/server.js';
 import { SqliteRunStore } from '../../src/store/sqlite-store.js';
 import { graphql } from '../gql/index.js';
 import { createTestApp } from '../helpers/test-app.js';
+import { newRun } from '../store/new-run.js';
 
 const Full = graphql(`
   mutation Full($text: String!) {
@@ -72,20 +72,7 @@ describe('a restart loses nothing', () => {
     // the state a crash leaves: a stage recorded as running, its answer never stored
     const store = new SqliteRunStore(path);
     const at = new Date().toISOString();
-    await store.create(
-      {
-        id: '11111111-1111-4111-8111-111111111111',
-        text: 'cancel booking XK4P9Q',
-        pipeline: LEGACY_PIPELINE,
-        apiKey: null,
-        primaryModelId: 'sim-extractor',
-        secondaryModelId: 'sim-specialist',
-        idempotencyKey: null,
-        inputHash: 'x',
-        createdAt: at,
-      },
-      at,
-    );
+    await store.create(newRun({ id: '11111111-1111-4111-8111-111111111111', inputHash: 'x', createdAt: at }), at);
     await store.transition('11111111-1111-4111-8111-111111111111', {
       stage: 'EXTRACTING',
       at,

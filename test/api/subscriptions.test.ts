@@ -1,13 +1,12 @@
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 // ws's client, not the global WebSocket: Node 20 has that only behind --experimental-websocket (22+ unflagged)
 import WebSocket from 'ws';
 import { LocalEventBus } from '../../src/events/event-bus.js';
-import type { RunningServer } from '../../src/server.js';
 import { graphql } from '../gql/index.js';
 import { collectSse, sseEvents, subscribeSse } from '../helpers/sse.js';
-import { createTestApp, listen, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, listen, serveTestApp } from '../helpers/test-app.js';
 
 const SEED = 'I need to change my flight to next Tuesday and update my seat to 14A';
 const FULL_HISTORY = ['RECEIVED', 'EXTRACTING', 'EXTRACTED', 'SPECIALIZING', 'COMPLETE'];
@@ -39,39 +38,31 @@ const StartLazy = graphql(`
 type ProgressEvent = { pipelineProgress: { seq: number; stage: string; runId: string } };
 
 describe('pipelineProgress: history first, then live, no gap, no duplicate, then the end', () => {
-  let t: TestApp;
-  let server: RunningServer;
-  beforeAll(async () => {
-    t = await createTestApp();
-    server = await listen(t.app);
-  });
-  afterAll(async () => {
-    await server.close(0);
-    await t.sim.close();
-  });
+  const live = serveTestApp();
   beforeEach(() => {
-    t.sim.setLatency(0);
-    t.sim.clearFaults();
+    live.t.sim.setLatency(0);
+    live.t.sim.clearFaults();
   });
 
   it('a late subscriber to a finished run gets the whole history and the end', async () => {
-    const run = await t.gql(StartEager, { text: SEED });
+    const run = await live.t.gql(StartEager, { text: SEED });
     const id = run.data?.orchestrate.id as string;
-    await expect.poll(async () => (await t.app.runtime.store.get(id))?.stage).toBe('COMPLETE');
-    const events = await collectSse<ProgressEvent>(await subscribeSse(server.url, print(Progress), { runId: id }));
+    await expect.poll(async () => (await live.t.app.runtime.store.get(id))?.stage).toBe('COMPLETE');
+    const events = await collectSse<ProgressEvent>(await subscribeSse(live.server.url, print(Progress), { runId: id }));
     expect(events.map((e) => e.pipelineProgress.stage)).toEqual(FULL_HISTORY);
     expect(events.map((e) => e.pipelineProgress.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('subscribers joining at every moment of a run all see every event exactly once, in order', async () => {
-    t.sim.setLatency(60);
-    const run = await t.gql(StartLazy, { text: SEED });
+    live.t.sim.setLatency(60);
+    const run = await live.t.gql(StartLazy, { text: SEED });
     const id = run.data?.orchestrate.id as string;
     // subscribers join before, during and after the run; all must see the same history
     const joins: Promise<ProgressEvent[]>[] = [];
-    const join = async () => collectSse<ProgressEvent>(await subscribeSse(server.url, print(Progress), { runId: id }));
+    const join = async () =>
+      collectSse<ProgressEvent>(await subscribeSse(live.server.url, print(Progress), { runId: id }));
     joins.push(join());
-    const finished = t.app.runtime.orchestrator.ensureStage(id, 'specialization');
+    const finished = live.t.app.runtime.orchestrator.ensureStage(id, 'specialization');
     for (let i = 0; i < 12; i++) {
       await new Promise((r) => setTimeout(r, 10));
       joins.push(join());
@@ -86,18 +77,18 @@ describe('pipelineProgress: history first, then live, no gap, no duplicate, then
   });
 
   it('ends after FAILED, with the error on the event', async () => {
-    t.sim.fault({ kind: 'status', status: 400, model: 'sim-extractor' });
-    const run = await t.gql(StartEager, { text: SEED });
+    live.t.sim.fault({ kind: 'status', status: 400, model: 'sim-extractor' });
+    const run = await live.t.gql(StartEager, { text: SEED });
     const id = run.data?.orchestrate.id as string;
     const events = await collectSse<{ pipelineProgress: { stage: string; error: { code: string } | null } }>(
-      await subscribeSse(server.url, print(Progress), { runId: id }),
+      await subscribeSse(live.server.url, print(Progress), { runId: id }),
     );
     expect(events.map((e) => e.pipelineProgress.stage)).toEqual(['RECEIVED', 'EXTRACTING', 'FAILED']);
     expect(events.at(-1)?.pipelineProgress.error?.code).toBe('GATEWAY_REJECTED');
   });
 
   it('an unknown run id gets a clear error and the stream ends', async () => {
-    const res = await subscribeSse(server.url, print(Progress), { runId: '00000000-0000-4000-8000-000000000000' });
+    const res = await subscribeSse(live.server.url, print(Progress), { runId: '00000000-0000-4000-8000-000000000000' });
     const all = [];
     for await (const e of sseEvents(res)) all.push(e);
     const first = all[0]?.data as { errors?: Array<{ extensions?: { code?: string } }> } | undefined;
@@ -108,7 +99,7 @@ describe('pipelineProgress: history first, then live, no gap, no duplicate, then
 
   it('pipelineEvents streams every run live, for dashboards', async () => {
     const controller = new AbortController();
-    const res = await subscribeSse(server.url, print(AllEvents), {}, controller.signal);
+    const res = await subscribeSse(live.server.url, print(AllEvents), {}, controller.signal);
     const seen: Array<{ runId: string; stage: string }> = [];
     const reading = (async () => {
       try {
@@ -121,8 +112,8 @@ describe('pipelineProgress: history first, then live, no gap, no duplicate, then
       }
     })();
     await new Promise((r) => setTimeout(r, 50));
-    const a = (await t.gql(StartEager, { text: SEED })).data?.orchestrate.id;
-    const b = (await t.gql(StartEager, { text: 'cancel booking XK4P9Q' })).data?.orchestrate.id;
+    const a = (await live.t.gql(StartEager, { text: SEED })).data?.orchestrate.id;
+    const b = (await live.t.gql(StartEager, { text: 'cancel booking XK4P9Q' })).data?.orchestrate.id;
     await expect
       .poll(() =>
         seen
@@ -137,10 +128,10 @@ describe('pipelineProgress: history first, then live, no gap, no duplicate, then
   });
 
   it('works over WebSocket (graphql-ws) on the same path', async () => {
-    const run = await t.gql(StartLazy, { text: SEED });
+    const run = await live.t.gql(StartLazy, { text: SEED });
     const id = run.data?.orchestrate.id as string;
     const client = createClient({
-      url: `${server.url.replace('http', 'ws')}/graphql`,
+      url: `${live.server.url.replace('http', 'ws')}/graphql`,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });
@@ -157,7 +148,7 @@ describe('pipelineProgress: history first, then live, no gap, no duplicate, then
         );
       });
       await new Promise((r) => setTimeout(r, 50));
-      await t.app.runtime.orchestrator.ensureStage(id, 'specialization');
+      await live.t.app.runtime.orchestrator.ensureStage(id, 'specialization');
       await done;
       expect(stages).toEqual(FULL_HISTORY);
     } finally {

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
-import { createTestApp, listen, type TestApp } from '../helpers/test-app.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { serveTestApp } from '../helpers/test-app.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots of each view, for a person to look at (README's are copies of these). */
 const SHOTS = new URL('../../test-output/console/', import.meta.url);
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -88,26 +87,13 @@ async function subscriptionsOpen(url: string): Promise<number> {
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install it (apt-get install chromium)`);
+  browser = await launchChromium();
   // the console the server serves is the one in web/: built here when missing or older than its sources
   const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-console.ts', '--if-stale'], {
     encoding: 'utf8',
   });
   if (built.status !== 0) throw new Error(`console build failed:\n${built.stdout}${built.stderr}`);
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // no network but loopback here: nothing may be fetched from a CDN
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 }, 120_000);
 
 afterAll(async () => {
@@ -115,32 +101,23 @@ afterAll(async () => {
 });
 
 describe('the console on an open server', () => {
-  let t: TestApp;
-  let server: RunningServer;
-  beforeAll(async () => {
-    t = await createTestApp();
-    server = await listen(t.app);
-  }, 30_000);
-  afterAll(async () => {
-    await server?.close(0);
-    await t?.sim.close();
-  });
+  const live = serveTestApp({}, 30_000);
 
   it('/ leads to the console, whose runs table shows a run another client starts, live, up to COMPLETE', async () => {
-    const w = await openPage(browser, server.url);
+    const w = await openPage(browser, live.server.url);
     const { page } = w;
-    await page.goto(server.url);
+    await page.goto(live.server.url);
     expect(new URL(page.url()).pathname).toBe('/console');
     await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 15_000 }).toBe('Live');
     // the page's SSE subscription is open on the server before the other client starts its run
-    await expect.poll(() => subscriptionsOpen(server.url), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => subscriptionsOpen(live.server.url), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
     await page.evaluate(() => {
       (window as unknown as { notReloaded: boolean }).notReloaded = true;
     });
 
-    t.sim.setLatency(300);
+    live.t.sim.setLatency(300);
     const text = `Move my flight to next Tuesday, seat 14A (live ${Date.now()})`;
-    const started = gqlOver(server.url, RUN_BOTH, { text });
+    const started = gqlOver(live.server.url, RUN_BOTH, { text });
     const row = page.locator('tr', { hasText: text });
     await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
     const badge = row.locator('[data-stage]');
@@ -150,24 +127,24 @@ describe('the console on an open server', () => {
     // the models and tokens come with the run's last events, without a reload
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('sim-specialist');
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
-    t.sim.setLatency(0);
+    live.t.sim.setLatency(0);
 
     await expectClean(w);
     await page.close();
   }, 90_000);
 
   it('a failed run stands out; its page shows both stages, the retries with their reasons, the code; Resume completes it', async () => {
-    const ok = await gqlOver(server.url, RUN_BOTH, { text: TEXT });
+    const ok = await gqlOver(live.server.url, RUN_BOTH, { text: TEXT });
     expect(ok.data?.orchestrate?.stage).toBe('COMPLETE');
     // every attempt of the domain model answers 503: GATEWAY_UNAVAILABLE after 3 attempts, retryable
-    t.sim.fault({ kind: 'status', status: 503, model: 'sim-specialist', times: 3 });
-    const failed = await gqlOver(server.url, RUN_BOTH, { text: `${TEXT} (will fail)` });
+    live.t.sim.fault({ kind: 'status', status: 503, model: 'sim-specialist', times: 3 });
+    const failed = await gqlOver(live.server.url, RUN_BOTH, { text: `${TEXT} (will fail)` });
     const failedId = failed.data?.orchestrate?.id as string;
     expect(failedId).toMatch(/^[0-9a-f-]{36}$/);
 
-    const w = await openPage(browser, server.url);
+    const w = await openPage(browser, live.server.url);
     const { page } = w;
-    await page.goto(`${server.url}/console`);
+    await page.goto(`${live.server.url}/console`);
     const failedRow = page.locator(`tr[data-run-id="${failedId}"]`);
     await expect.poll(() => failedRow.getAttribute('class'), { timeout: 15_000 }).toBe('failed');
     expect(await failedRow.textContent()).toContain('GATEWAY_UNAVAILABLE');
@@ -175,7 +152,7 @@ describe('the console on an open server', () => {
     await expectClean(w);
 
     // the link a person pastes into a ticket
-    await page.goto(`${server.url}/console/runs/${ok.data?.orchestrate?.id}`);
+    await page.goto(`${live.server.url}/console/runs/${ok.data?.orchestrate?.id}`);
     await expect.poll(() => page.locator('[data-step]').count(), { timeout: 15_000 }).toBe(2);
     expect(
       await page.locator('[data-step]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step'))),
@@ -187,7 +164,7 @@ describe('the console on an open server', () => {
     await shot(page, 'run-detail');
     await expectClean(w);
 
-    await page.goto(`${server.url}/console/runs/${failedId}`);
+    await page.goto(`${live.server.url}/console/runs/${failedId}`);
     const alert = page.locator('.run-error');
     await expect.poll(() => alert.textContent(), { timeout: 15_000 }).toContain('GATEWAY_UNAVAILABLE');
     expect(await alert.textContent()).toContain('retryable');
@@ -206,12 +183,12 @@ describe('the console on an open server', () => {
   }, 90_000);
 
   it('"Try it" shows the entities before the verdict, with the progress beside them', async () => {
-    const w = await openPage(browser, server.url);
+    const w = await openPage(browser, live.server.url);
     const { page } = w;
-    await page.goto(`${server.url}/console/try`);
+    await page.goto(`${live.server.url}/console/try`);
     await page.getByLabel("Customer's words").fill(TEXT);
     // a slow domain model: the verdict comes well after the entities
-    t.sim.fault({ kind: 'slow', ms: 2500, model: 'sim-specialist' });
+    live.t.sim.fault({ kind: 'slow', ms: 2500, model: 'sim-specialist' });
     // the parts as the page renders them: one entry per render that brought new ones ("entities+verdict" if together)
     await page.evaluate(() => {
       const seen = new Set<string>();
@@ -239,12 +216,12 @@ describe('the console on an open server', () => {
   }, 60_000);
 
   it('Health charts circuits, runs, failures by code, stage latency and tokens per model from `stats`', async () => {
-    t.sim.fault({ kind: 'status', status: 503, model: 'sim-specialist', times: 3 });
-    const failed = await gqlOver(server.url, RUN_BOTH, { text: `${TEXT} (fails, stays failed)` });
+    live.t.sim.fault({ kind: 'status', status: 503, model: 'sim-specialist', times: 3 });
+    const failed = await gqlOver(live.server.url, RUN_BOTH, { text: `${TEXT} (fails, stays failed)` });
     expect(failed.data?.orchestrate?.stage).toBe('FAILED');
-    const w = await openPage(browser, server.url);
+    const w = await openPage(browser, live.server.url);
     const { page } = w;
-    await page.goto(`${server.url}/console/status`);
+    await page.goto(`${live.server.url}/console/status`);
     await expect.poll(() => page.locator('canvas').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
     const text = (await page.locator('main').textContent()) ?? '';
     expect(text).toContain('GATEWAY_UNAVAILABLE');
@@ -258,25 +235,16 @@ describe('the console on an open server', () => {
 });
 
 describe('the console on a server with API keys', () => {
-  let t: TestApp;
-  let server: RunningServer;
   const KEYS = { desk: 'desk-key-0123456789', wall: 'wall-key-0123456789' };
-  beforeAll(async () => {
-    t = await createTestApp({ env: { API_KEYS: `desk:orchestrate:${KEYS.desk},wall:read:${KEYS.wall}` } });
-    server = await listen(t.app);
-  }, 30_000);
-  afterAll(async () => {
-    await server?.close(0);
-    await t?.sim.close();
-  });
+  const live = serveTestApp({ env: { API_KEYS: `desk:orchestrate:${KEYS.desk},wall:read:${KEYS.wall}` } }, 30_000);
 
   it('without a key shows no data; a read key sees runs, on every request, and cannot start or resume one', async () => {
-    const run = await gqlOver(server.url, RUN_BOTH, { text: 'Refund my flight (keyed)' }, KEYS.desk);
+    const run = await gqlOver(live.server.url, RUN_BOTH, { text: 'Refund my flight (keyed)' }, KEYS.desk);
     expect(run.data?.orchestrate?.stage).toBe('COMPLETE');
 
-    const w = await openPage(browser, server.url);
+    const w = await openPage(browser, live.server.url);
     const { page } = w;
-    await page.goto(`${server.url}/console`);
+    await page.goto(`${live.server.url}/console`);
     await expect.poll(() => page.getByLabel('Key').count(), { timeout: 15_000 }).toBe(1);
     expect(await page.locator('table').count()).toBe(0);
     expect((await page.locator('main').textContent()) ?? '').not.toContain('(keyed)');
@@ -308,21 +276,21 @@ describe('the console on a server with API keys', () => {
     await expectClean(w);
 
     // no run was started by the page: only the desk's
-    const listed = await gqlOver(server.url, '{ runs(first: 10) { nodes { id } } }', {}, KEYS.wall);
+    const listed = await gqlOver(live.server.url, '{ runs(first: 10) { nodes { id } } }', {}, KEYS.wall);
     expect(listed.data?.runs?.nodes).toHaveLength(1);
     await page.close();
   }, 90_000);
 
   it('a read key sees a retryable failure without a Resume button', async () => {
-    t.sim.fault({ kind: 'status', status: 503, model: 'sim-specialist', times: 3 });
-    const failed = await gqlOver(server.url, RUN_BOTH, { text: `${TEXT} (keyed, failing)` }, KEYS.desk);
+    live.t.sim.fault({ kind: 'status', status: 503, model: 'sim-specialist', times: 3 });
+    const failed = await gqlOver(live.server.url, RUN_BOTH, { text: `${TEXT} (keyed, failing)` }, KEYS.desk);
     const id = failed.data?.orchestrate?.id as string;
-    const w = await openPage(browser, server.url);
+    const w = await openPage(browser, live.server.url);
     const { page } = w;
-    await page.goto(`${server.url}/console`);
+    await page.goto(`${live.server.url}/console`);
     await page.getByLabel('Key').fill(KEYS.wall);
     await page.getByRole('button', { name: 'Use this key' }).click();
-    await page.goto(`${server.url}/console/runs/${id}`);
+    await page.goto(`${live.server.url}/console/runs/${id}`);
     await expect.poll(() => page.locator('.run-error').textContent(), { timeout: 15_000 }).toContain('retryable');
     expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
     expect(await page.locator('.run-error').textContent()).toContain('may only read');

@@ -1,5 +1,6 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, print } from 'graphql';
+import { afterAll, beforeAll } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { RuntimeDeps } from '../../src/runtime.js';
@@ -71,4 +72,27 @@ export async function createTestApp(
 /** The same app listening on a real loopback port. */
 export async function listen(app: App): Promise<RunningServer> {
   return startServer(app, '127.0.0.1', 0);
+}
+
+export interface ServedTestApp {
+  t: TestApp;
+  server: RunningServer;
+}
+
+/**
+ * For the describe block it is called in: a test app listening on loopback,
+ * started before its tests and, after them, drained and its simulator closed.
+ * Read `t` and `server` inside tests and hooks (they are set in beforeAll).
+ */
+export function serveTestApp(opts: Parameters<typeof createTestApp>[0] = {}, timeoutMs?: number): ServedTestApp {
+  const served = {} as ServedTestApp;
+  beforeAll(async () => {
+    served.t = await createTestApp(opts);
+    served.server = await listen(served.t.app);
+  }, timeoutMs);
+  afterAll(async () => {
+    await served.server?.close(0);
+    await served.t?.sim.close();
+  });
+  return served;
 }

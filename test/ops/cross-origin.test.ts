@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { RunningServer } from '../../src/server.js';
-import { createTestApp, listen, type TestApp } from '../helpers/test-app.js';
+import { serveTestApp } from '../helpers/test-app.js';
 
 /**
  * A page in an agent's browser must not reach a server on the internal
@@ -52,37 +51,28 @@ function upgrade(url: string, origin?: string): Promise<'open' | number> {
 }
 
 describe('with no CORS_ORIGINS (the default): same-origin only', () => {
-  let t: TestApp;
-  let server: RunningServer;
-  beforeAll(async () => {
-    t = await createTestApp();
-    server = await listen(t.app);
-  });
-  afterAll(async () => {
-    await server.close(0);
-    await t.sim.close();
-  });
+  const live = serveTestApp();
 
   it('a preflight from another origin is not granted', async () => {
-    const res = await preflight(server.url, EVIL);
+    const res = await preflight(live.server.url, EVIL);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     expect(res.headers.get('access-control-allow-headers')).toBeNull();
   });
 
   it('a mutation sent from another origin is refused with 403 and starts nothing', async () => {
-    t.sim.resetStats();
-    const res = await post(server.url, '/graphql', MUTATION, EVIL);
+    live.t.sim.resetStats();
+    const res = await post(live.server.url, '/graphql', MUTATION, EVIL);
     expect(res.status).toBe(403);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     const body = (await res.json()) as { errors: Array<{ extensions: { code: string } }> };
     expect(body.errors[0]?.extensions.code).toBe('FORBIDDEN');
-    expect(t.sim.stats.modelCalls).toBe(0);
+    expect(live.t.sim.stats.modelCalls).toBe(0);
   });
 
   it('a query from another origin cannot read customers’ words', async () => {
     const res = await post(
-      server.url,
+      live.server.url,
       '/graphql',
       JSON.stringify({ query: '{ runs(first: 5) { edges { node { text } } } }' }),
       EVIL,
@@ -92,47 +82,38 @@ describe('with no CORS_ORIGINS (the default): same-origin only', () => {
   });
 
   it('the REST route from another origin is refused with 403 in the unified shape', async () => {
-    t.sim.resetStats();
-    const res = await post(server.url, '/v1/orchestrate', JSON.stringify({ text: 'cancel booking XK4P9Q' }), EVIL);
+    live.t.sim.resetStats();
+    const res = await post(live.server.url, '/v1/orchestrate', JSON.stringify({ text: 'cancel booking XK4P9Q' }), EVIL);
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ status: 'error', code: 'FORBIDDEN' });
-    expect(t.sim.stats.modelCalls).toBe(0);
+    expect(live.t.sim.stats.modelCalls).toBe(0);
   });
 
   it('a client that sends no Origin is not affected', async () => {
-    const res = await post(server.url, '/graphql', MUTATION);
+    const res = await post(live.server.url, '/graphql', MUTATION);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
   });
 
   it('the same origin (a console or GraphiQL served by this server) is not affected', async () => {
-    const res = await post(server.url, '/graphql', MUTATION, server.url);
+    const res = await post(live.server.url, '/graphql', MUTATION, live.server.url);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
   });
 
   it('the WebSocket upgrade refuses another origin with 403, and takes the same origin or none', async () => {
-    expect(await upgrade(server.url, EVIL)).toBe(403);
-    expect(await upgrade(server.url, 'null')).toBe(403);
-    expect(await upgrade(server.url, server.url)).toBe('open');
-    expect(await upgrade(server.url)).toBe('open');
+    expect(await upgrade(live.server.url, EVIL)).toBe(403);
+    expect(await upgrade(live.server.url, 'null')).toBe(403);
+    expect(await upgrade(live.server.url, live.server.url)).toBe('open');
+    expect(await upgrade(live.server.url)).toBe('open');
   });
 });
 
 describe('CORS_ORIGINS opens cross-origin access to the listed origins only', () => {
-  let t: TestApp;
-  let server: RunningServer;
-  beforeAll(async () => {
-    t = await createTestApp({ env: { CORS_ORIGINS: `${DESK}, http://localhost:5173` } });
-    server = await listen(t.app);
-  });
-  afterAll(async () => {
-    await server.close(0);
-    await t.sim.close();
-  });
+  const live = serveTestApp({ env: { CORS_ORIGINS: `${DESK}, http://localhost:5173` } });
 
   it('a preflight from a listed origin is granted, for that origin and without cookies', async () => {
-    const res = await preflight(server.url, DESK);
+    const res = await preflight(live.server.url, DESK);
     expect(res.headers.get('access-control-allow-origin')).toBe(DESK);
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     const allowed = res.headers.get('access-control-allow-headers')?.toLowerCase() ?? '';
@@ -141,22 +122,22 @@ describe('CORS_ORIGINS opens cross-origin access to the listed origins only', ()
   });
 
   it('a listed origin runs operations and may read the answer', async () => {
-    const res = await post(server.url, '/graphql', MUTATION, 'http://localhost:5173');
+    const res = await post(live.server.url, '/graphql', MUTATION, 'http://localhost:5173');
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
   });
 
   it('an origin not on the list is still refused', async () => {
-    expect((await preflight(server.url, EVIL)).headers.get('access-control-allow-origin')).toBeNull();
-    expect((await post(server.url, '/graphql', MUTATION, EVIL)).status).toBe(403);
+    expect((await preflight(live.server.url, EVIL)).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await post(live.server.url, '/graphql', MUTATION, EVIL)).status).toBe(403);
     // a look-alike is not the listed origin
-    expect((await post(server.url, '/graphql', MUTATION, `${DESK}.evil.example`)).status).toBe(403);
+    expect((await post(live.server.url, '/graphql', MUTATION, `${DESK}.evil.example`)).status).toBe(403);
   });
 
   it('the WebSocket upgrade takes a listed origin and refuses others', async () => {
-    expect(await upgrade(server.url, DESK)).toBe('open');
-    expect(await upgrade(server.url, EVIL)).toBe(403);
+    expect(await upgrade(live.server.url, DESK)).toBe('open');
+    expect(await upgrade(live.server.url, EVIL)).toBe(403);
   });
 });
 

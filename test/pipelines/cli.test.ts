@@ -1,45 +1,14 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadPipelineRegistry } from '../../src/pipeline/definition/load.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
 import { minimalPipeline, pipelinesDir, ref, yaml } from './fixtures.js';
 
 /** `npm run pipelines -- check [DIR]`: one line per pipeline with its version; exit 1 listing each problem. */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `tsx src/pipelines-cli.ts ...args` as `npm run pipelines` runs it, with PATH and HOME only, plus `env`. */
-function pipelinesCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/pipelines-cli.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** `npm run pipelines -- ...args`, with PATH and HOME only, plus `env`. */
+const pipelinesCli = (args: string[], env: Record<string, string> = {}) => runCli('src/pipelines-cli.ts', args, env);
 
 describe('pipelines check', () => {
   it('passes the shipped directory by default, one line per pipeline with its version', async () => {

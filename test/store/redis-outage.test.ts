@@ -8,10 +8,10 @@ import { restStatusOf } from '../helpers/error-table.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { createTestApp, listen } from '../helpers/test-app.js';
+import { EPOCH } from './fixtures.js';
 import { newRun } from './new-run.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const SINCE = new Date(0).toISOString();
 
 const event = (runId: string): StageEvent => ({
   runId,
@@ -25,7 +25,7 @@ const event = (runId: string): StageEvent => ({
 
 /** every method once, each expected to fail with STORE_UNAVAILABLE */
 const calls = (store: RunStore, id: string): Array<[string, () => Promise<unknown>]> => [
-  ['create', () => store.create(newRun(), SINCE)],
+  ['create', () => store.create(newRun(), EPOCH)],
   ['get', () => store.get(id)],
   ['getMany', () => store.getMany([id, 'x'])],
   ['list', () => store.list({ first: 5 })],
@@ -45,7 +45,7 @@ const calls = (store: RunStore, id: string): Array<[string, () => Promise<unknow
         retryable: true,
       })),
   ],
-  ['deleteCreatedBefore', () => store.deleteCreatedBefore(SINCE)],
+  ['deleteCreatedBefore', () => store.deleteCreatedBefore(EPOCH)],
   ['ping', () => store.ping()],
 ];
 
@@ -93,7 +93,7 @@ describe('RedisRunStore when Redis goes away and comes back', () => {
     const store = new RedisRunStore(server.url, { retentionDays: 1, keyPrefix: 'outage:', logger: logs.logger });
     const bus = new RedisEventBus(server.url, { logger: logs.logger });
     try {
-      const { run } = await store.create(newRun(), SINCE);
+      const { run } = await store.create(newRun(), EPOCH);
       await bus.ready;
 
       await server.stop();
@@ -109,7 +109,7 @@ describe('RedisRunStore when Redis goes away and comes back', () => {
       await server.start();
       // the server came back empty (no persistence): the store works again, scripts reloaded
       await eventually(() => store.ping());
-      const again = await store.create(newRun(), SINCE);
+      const again = await store.create(newRun(), EPOCH);
       expect(again.created).toBe(true);
       const moved = await store.transition(again.run.id, {
         stage: 'EXTRACTING',
@@ -133,7 +133,7 @@ describe('RedisRunStore when Redis goes away and comes back', () => {
       await expectUnavailableFast('ping', () => store.ping());
       await server.start();
       await eventually(() => store.ping());
-      expect((await store.create(newRun(), SINCE)).created).toBe(true);
+      expect((await store.create(newRun(), EPOCH)).created).toBe(true);
     } finally {
       await store.close();
     }
@@ -142,7 +142,7 @@ describe('RedisRunStore when Redis goes away and comes back', () => {
   it('a Redis that hangs: calls fail after the command timeout, then work when it answers again', async () => {
     const store = new RedisRunStore(server.url, { retentionDays: 1, keyPrefix: 'hang:', commandTimeoutMs: 300 });
     try {
-      const { run } = await store.create(newRun(), SINCE);
+      const { run } = await store.create(newRun(), EPOCH);
       server.pause();
       const started = performance.now();
       await expect(store.get(run.id)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
@@ -173,7 +173,7 @@ describe('RedisRunStore when Redis goes away and comes back', () => {
         GRACE_MS,
       );
     try {
-      const { run } = await store.create(newRun(), SINCE);
+      const { run } = await store.create(newRun(), EPOCH);
       await store.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
       expect(await store.acquireLease(run.id, 'extraction', 'holder', 50)).toBe(true);
       await sleep(150);

@@ -2,11 +2,11 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { RedisEventBus } from '../../src/events/redis-bus.js';
-import type { ExtractionResult } from '../../src/pipeline/types.js';
 import { createRuntime } from '../../src/runtime.js';
 import { RedisRunStore } from '../../src/store/redis-store.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { EPOCH, extractionResult, usageIncrement } from './fixtures.js';
 import { newRun } from './new-run.js';
 import { describeLegacyRunsContract, describeRunStoreContract } from './run-store-contract.js';
 
@@ -36,18 +36,6 @@ describeRunStoreContract(
   },
 );
 
-const SINCE = new Date(0).toISOString();
-
-const extractionResult: ExtractionResult = {
-  entities: { action: 'unknown' },
-  model: 'sim-extractor',
-  usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
-  latencyMs: 1,
-  attempts: 1,
-  raw: '{}',
-  correlationId: null,
-};
-
 /**
  * What a server before pipelines left in Redis: the same layout without the
  * run hash's pipeline fields and without any `runs:pipeline*` key (runs made by
@@ -59,7 +47,7 @@ describeLegacyRunsContract('Redis', async (legacy) => {
   const raw = new Redis(server.url);
   try {
     for (const run of legacy) {
-      await writer.create(run, SINCE);
+      await writer.create(run, EPOCH);
       await raw.hdel(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion');
     }
     const added = await raw.keys(`${prefix}runs:pipeline*`);
@@ -96,7 +84,7 @@ describe('RedisRunStore on Redis', () => {
   it('lays a run out as documented, every key of it with the retention TTL', async () => {
     const { run } = await a.create(
       newRun({ idempotencyKey: 'k1', pipeline: { name: 'banking', version: 'b1' } }),
-      SINCE,
+      EPOCH,
     );
     expect(await raw.type(`${prefix}run:${run.id}`)).toBe('hash');
     expect(await raw.hmget(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion')).toEqual(['banking', 'b1']);
@@ -126,26 +114,16 @@ describe('RedisRunStore on Redis', () => {
   });
 
   it("keeps the run's API key in its hash, none for an open server's run", async () => {
-    const keyed = await a.create(newRun({ apiKey: 'ops-team' }), SINCE);
-    const open = await a.create(newRun(), SINCE);
+    const keyed = await a.create(newRun({ apiKey: 'ops-team' }), EPOCH);
+    const open = await a.create(newRun(), EPOCH);
     expect(await raw.hget(`${prefix}run:${keyed.run.id}`, 'apiKey')).toBe('ops-team');
     expect(await raw.hexists(`${prefix}run:${open.run.id}`, 'apiKey')).toBe(0);
     expect((await b.get(open.run.id))?.apiKey).toBeNull();
   });
 
   it('counts usage in one hash per day, and tokens per key in another, kept a little longer than the runs', async () => {
-    const { run } = await a.create(newRun(), SINCE);
-    const usage = (key: string | null, model: string) => ({
-      key,
-      pipeline: 'travel',
-      model,
-      day: '2030-01-01',
-      runs: 1,
-      promptTokens: 10,
-      completionTokens: 5,
-      cacheHits: 0,
-      rulesDecisions: 2,
-    });
+    const { run } = await a.create(newRun(), EPOCH);
+    const usage = (key: string | null, model: string) => usageIncrement({ key, model, rulesDecisions: 2 });
     await b.transition(run.id, {
       stage: 'EXTRACTED',
       at: new Date().toISOString(),
@@ -189,7 +167,7 @@ describe('RedisRunStore on Redis', () => {
   });
 
   it('indexes the runs written before pipelines once per Redis, on the first listing by pipeline', async () => {
-    const { run } = await a.create(newRun(), SINCE);
+    const { run } = await a.create(newRun(), EPOCH);
     await raw.hdel(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion');
     await raw.del(...(await raw.keys(`${prefix}runs:pipeline*`)));
     expect((await a.list({ first: 5, pipeline: 'travel' })).runs.map((r) => r.run.id)).toEqual([run.id]);
@@ -201,7 +179,7 @@ describe('RedisRunStore on Redis', () => {
   });
 
   it('refreshes the TTLs on each transition and keeps the running set', async () => {
-    const { run } = await a.create(newRun({ idempotencyKey: 'k2' }), SINCE);
+    const { run } = await a.create(newRun({ idempotencyKey: 'k2' }), EPOCH);
     for (const key of [`run:${run.id}`, `events:${run.id}`, 'idem:k2']) await raw.expire(prefix + key, 100);
     await b.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
     for (const key of [`run:${run.id}`, `events:${run.id}`, 'idem:k2']) {
@@ -215,7 +193,7 @@ describe('RedisRunStore on Redis', () => {
   });
 
   it('leases are PX keys holding the owner', async () => {
-    const { run } = await a.create(newRun(), SINCE);
+    const { run } = await a.create(newRun(), EPOCH);
     expect(await a.acquireLease(run.id, 'extraction', 'owner-a', 10_000)).toBe(true);
     expect(await raw.get(`${prefix}lease:${run.id}:extraction`)).toBe('owner-a');
     const pttl = await raw.pttl(`${prefix}lease:${run.id}:extraction`);
@@ -225,7 +203,7 @@ describe('RedisRunStore on Redis', () => {
 
   it('two instances racing: one run per key, gapless seqs, one lease holder', async () => {
     const created = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).create(newRun({ idempotencyKey: 'race' }), SINCE)),
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).create(newRun({ idempotencyKey: 'race' }), EPOCH)),
     );
     expect(created.filter((c) => c.created)).toHaveLength(1);
     const id = created[0]?.run.id as string;
@@ -246,8 +224,8 @@ describe('RedisRunStore on Redis', () => {
   });
 
   it('a run whose keys expired drops out of the indexes when met', async () => {
-    const gone = await a.create(newRun(), SINCE);
-    const kept = await a.create(newRun(), SINCE);
+    const gone = await a.create(newRun(), EPOCH);
+    const kept = await a.create(newRun(), EPOCH);
     await a.transition(gone.run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
     await raw.del(`${prefix}run:${gone.run.id}`, `${prefix}events:${gone.run.id}`);
     expect(await a.get(gone.run.id)).toBeNull();
@@ -278,7 +256,7 @@ describe('RedisRunStore on Redis', () => {
     expect((await a.list({ first: 5, pipeline: 'travel' })).runs).toEqual([]);
     expect(await raw.get(`${prefix}runs:pipelines:indexed`)).toBe('1');
     // a rolling upgrade: an instance of the previous version creates a run (no pipeline fields or indexes)
-    const { run } = await a.create(newRun(), SINCE);
+    const { run } = await a.create(newRun(), EPOCH);
     await raw.hdel(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion');
     await raw.del(...(await raw.keys(`${prefix}runs:pipeline:*`)));
     await b.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
@@ -291,7 +269,7 @@ describe('RedisRunStore on Redis', () => {
   });
 
   it('indexes runs written before pipelines through more runs than one batch', async () => {
-    const created = await Promise.all(Array.from({ length: 1_100 }, () => a.create(newRun(), SINCE)));
+    const created = await Promise.all(Array.from({ length: 1_100 }, () => a.create(newRun(), EPOCH)));
     const strip = raw.pipeline();
     for (const { run } of created) strip.hdel(`${prefix}run:${run.id}`, 'pipelineName', 'pipelineVersion');
     await strip.exec();
@@ -304,8 +282,8 @@ describe('RedisRunStore on Redis', () => {
 
   it('deleteCreatedBefore works through more runs than one batch', async () => {
     const old = new Date(Date.now() - 3 * DAY_S * 1000).toISOString();
-    await Promise.all(Array.from({ length: 450 }, () => a.create(newRun({ createdAt: old }), SINCE)));
-    await a.create(newRun(), SINCE);
+    await Promise.all(Array.from({ length: 450 }, () => a.create(newRun({ createdAt: old }), EPOCH)));
+    await a.create(newRun(), EPOCH);
     expect(await b.deleteCreatedBefore(new Date(Date.now() - DAY_S * 1000).toISOString())).toBe(450);
     expect((await a.list({ first: 10 })).runs).toHaveLength(1);
   });

@@ -9,6 +9,7 @@ import type {
   StageName,
 } from '../../src/pipeline/types.js';
 import type { CachedStage, NewRun, RunStore, UsageGroup, UsageIncrement, UsageRow } from '../../src/store/run-store.js';
+import { EPOCH, usageIncrement as spend } from './fixtures.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
@@ -71,23 +72,6 @@ const interrupted = (stage: StageName): PipelineError => ({
   message: `interrupted during ${stage}`,
   stage: stage === 'extraction' ? 'EXTRACTING' : 'SPECIALIZING',
   retryable: true,
-});
-
-/** since: far in the past, so any key within it is found */
-const EPOCH = new Date(0).toISOString();
-
-/** What a stage's final write adds to usage; the day is within T0's first days. */
-const spend = (over: Partial<UsageIncrement> = {}): UsageIncrement => ({
-  key: 'alpha',
-  pipeline: 'travel',
-  model: 'sim-extractor',
-  day: '2030-01-01',
-  runs: 1,
-  promptTokens: 10,
-  completionTokens: 5,
-  cacheHits: 0,
-  rulesDecisions: 0,
-  ...over,
 });
 
 const totals = (over: Partial<UsageRow> = {}): UsageRow => ({

@@ -3,37 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ExtractionResult } from '../../src/pipeline/types.js';
-import type { UsageIncrement } from '../../src/store/run-store.js';
 import { migrate, SCHEMA_VERSION } from '../../src/store/sqlite-migrations.js';
 import { SqliteRunStore } from '../../src/store/sqlite-store.js';
+import { EPOCH, extractionResult, usageIncrement } from './fixtures.js';
 import { newRun } from './new-run.js';
 import { describeLegacyRunsContract, describeRunStoreContract } from './run-store-contract.js';
-
-const SINCE = new Date(0).toISOString();
-
-const extractionResult: ExtractionResult = {
-  entities: { action: 'unknown' },
-  model: 'sim-extractor',
-  usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
-  latencyMs: 1,
-  attempts: 1,
-  raw: '{}',
-  correlationId: null,
-};
-
-const usage = (over: Partial<UsageIncrement> = {}): UsageIncrement => ({
-  key: 'k',
-  pipeline: 'travel',
-  model: 'sim-extractor',
-  day: '2030-01-01',
-  runs: 1,
-  promptTokens: 10,
-  completionTokens: 5,
-  cacheHits: 0,
-  rulesDecisions: 0,
-  ...over,
-});
 
 /** the last schema version before pipelines */
 const BEFORE_PIPELINES = 3;
@@ -93,7 +67,7 @@ describe('SQLite schema', () => {
       const { run: moved } = await store.transition(run.id, {
         stage: 'EXTRACTED',
         at: new Date().toISOString(),
-        usage: [usage({ key: null })],
+        usage: [usageIncrement({ key: null })],
       });
       expect(moved.apiKey).toBeNull();
       expect(await store.tokensSpent(null, '2030-01-01')).toBe(15);
@@ -106,11 +80,11 @@ describe('SQLite schema', () => {
     const path = join(dir, 'sweep.sqlite');
     const store = new SqliteRunStore(path);
     try {
-      const { run } = await store.create(newRun({ createdAt: '2030-01-03T10:00:00.000Z' }), SINCE);
+      const { run } = await store.create(newRun({ createdAt: '2030-01-03T10:00:00.000Z' }), EPOCH);
       await store.transition(run.id, {
         stage: 'EXTRACTED',
         at: '2030-01-03T10:00:01.000Z',
-        usage: ['2030-01-01', '2030-01-02', '2030-01-03', '2030-01-04'].map((day) => usage({ day })),
+        usage: ['2030-01-01', '2030-01-02', '2030-01-03', '2030-01-04'].map((day) => usageIncrement({ day })),
       });
       await store.cachePut('gone', { runId: run.id, result: extractionResult }, 1);
       await store.cachePut('kept', { runId: run.id, result: extractionResult }, 60_000);

@@ -1,8 +1,9 @@
 import { graphql } from '../gql/index.js';
 
 /**
- * The console's operations on the current schema, typed by `npm run codegen`
- * (web/src/gql/). Those on the pipeline fields live in ../pipelines/.
+ * The console's operations, typed by `npm run codegen` (web/src/gql/). The
+ * "Try it" mutation and its progress live with the desk pattern in
+ * ../desk/desk-run.ts.
  */
 
 export const ViewerDocument = graphql(`
@@ -14,8 +15,14 @@ export const ViewerDocument = graphql(`
   }
 `);
 
-export const RunRowFragment = graphql(`
-  fragment ConsoleRunRow on OrchestrationRun {
+/**
+ * What a run's row and its page both show first: which run, where it is, on
+ * which pipeline, why it failed. Spread beside ConsoleRunRow / ConsoleRunDetail
+ * in the query, not inside them: the server's depth limit (8) counts each
+ * fragment level.
+ */
+export const RunHeadFragment = graphql(`
+  fragment ConsoleRunHead on OrchestrationRun {
     id
     text
     stage
@@ -26,6 +33,27 @@ export const RunRowFragment = graphql(`
       stage
       retryable
     }
+    pipeline {
+      name
+      version
+    }
+  }
+`);
+
+/** What the Verdict component shows, on the run's page and in "Try it". */
+export const VerdictFragment = graphql(`
+  fragment ConsoleVerdict on Specialization {
+    isValid
+    reason
+    nextSteps
+    model
+    decidedBy
+    rule
+  }
+`);
+
+export const RunRowFragment = graphql(`
+  fragment ConsoleRunRow on OrchestrationRun {
     extraction {
       model
       latencyMs
@@ -34,6 +62,8 @@ export const RunRowFragment = graphql(`
       model
       latencyMs
       isValid
+      decidedBy
+      rule
     }
     usage {
       totalTokens
@@ -45,11 +75,12 @@ export const RunRowFragment = graphql(`
 `);
 
 export const RunsPageDocument = graphql(`
-  query ConsoleRuns($first: Int!, $after: String, $stage: PipelineStage) {
-    runs(first: $first, after: $after, stage: $stage) {
+  query ConsoleRuns($first: Int!, $after: String, $stage: PipelineStage, $pipeline: String) {
+    runs(first: $first, after: $after, stage: $stage, pipeline: $pipeline) {
       edges {
         cursor
         node {
+          ...ConsoleRunHead
           ...ConsoleRunRow
         }
       }
@@ -61,59 +92,55 @@ export const RunsPageDocument = graphql(`
   }
 `);
 
-export const RunDetailFragment = graphql(`
-  fragment ConsoleRunDetail on OrchestrationRun {
-    id
-    text
+export const UsageFragment = graphql(`
+  fragment ConsoleUsage on TokenUsage {
+    promptTokens
+    completionTokens
+    totalTokens
+  }
+`);
+
+/** A step of a run, as the detail page, the live table and the desk's progress line read it. */
+export const StageEventFragment = graphql(`
+  fragment ConsoleStageEvent on StageEvent {
+    seq
     stage
-    createdAt
+    at
+    attempt
+    message
     error {
       code
       message
-      stage
       retryable
+      stage
     }
+  }
+`);
+
+export const RunDetailFragment = graphql(`
+  fragment ConsoleRunDetail on OrchestrationRun {
     extraction {
       entities
       model
       latencyMs
       attempts
       usage {
-        promptTokens
-        completionTokens
-        totalTokens
+        ...ConsoleUsage
       }
     }
     specialization {
-      isValid
-      reason
-      nextSteps
-      model
+      ...ConsoleVerdict
       latencyMs
       attempts
       usage {
-        promptTokens
-        completionTokens
-        totalTokens
+        ...ConsoleUsage
       }
     }
     usage {
-      promptTokens
-      completionTokens
-      totalTokens
+      ...ConsoleUsage
     }
     events {
-      seq
-      stage
-      at
-      attempt
-      message
-      error {
-        code
-        message
-        retryable
-        stage
-      }
+      ...ConsoleStageEvent
     }
   }
 `);
@@ -121,6 +148,7 @@ export const RunDetailFragment = graphql(`
 export const RunDetailDocument = graphql(`
   query ConsoleRunDetail($id: ID!) {
     run(id: $id) {
+      ...ConsoleRunHead
       ...ConsoleRunDetail
     }
   }
@@ -131,17 +159,7 @@ export const EventsDocument = graphql(`
   subscription ConsoleEvents {
     pipelineEvents {
       runId
-      seq
-      stage
-      at
-      attempt
-      message
-      error {
-        code
-        message
-        retryable
-        stage
-      }
+      ...ConsoleStageEvent
     }
   }
 `);
@@ -201,6 +219,20 @@ export const StatsDocument = graphql(`
         model
         state
       }
+    }
+  }
+`);
+
+/** The pipelines the server serves, for the pickers. */
+export const PipelinesDocument = graphql(`
+  query ConsolePipelines {
+    pipelines {
+      name
+      version
+      description
+      ruleIds
+      extractionModel
+      specializationModel
     }
   }
 `);

@@ -1,11 +1,10 @@
-import type { TypedDocumentNode } from '@urql/core';
 import type { PipelineStage } from '../gql/graphql.js';
 
 /**
- * What the views read, as shapes both sets of operations satisfy: those on
- * today's schema (./documents.ts) and those that also select the pipeline
- * fields (../pipelines/documents.ts). The pipeline bits are optional here;
- * TypeScript checks that each set's generated types fit.
+ * What the views and their helpers read, written out once: the generated
+ * types of ./documents.ts must fit them (TypeScript checks it where a view
+ * passes a result on), and the event shapes serve both a run's events and
+ * the live ones.
  */
 
 export type { PipelineStage };
@@ -90,45 +89,4 @@ export interface DetailNode {
   usage: UsageShape;
   events: readonly EventShape[];
   pipeline?: PipelineRef;
-}
-
-export interface TryShape {
-  orchestrate: {
-    id: string;
-    pipeline?: PipelineRef;
-    extraction?: { entities: unknown; model: string; latencyMs: number } | null;
-    stage?: PipelineStage;
-    specialization?: VerdictShape | null;
-    error?: { code: string; message: string; retryable: boolean } | null;
-  };
-}
-
-export interface RunsPageVars {
-  first: number;
-  after?: string | null;
-  stage?: PipelineStage | null;
-  pipeline?: string | null;
-}
-
-export interface TryVars {
-  text: string;
-  pipeline?: string | null;
-}
-
-/** The operations the views send: today's, or the pipeline-aware ones (see ../features.ts). */
-export interface ConsoleOperations {
-  runsPage: TypedDocumentNode<
-    {
-      runs: {
-        edges: ReadonlyArray<{ cursor: string; node: RowNode }>;
-        pageInfo: { endCursor?: string | null; hasNextPage: boolean };
-      };
-    },
-    RunsPageVars
-  >;
-  runDetail: TypedDocumentNode<{ run?: DetailNode | null }, { id: string }>;
-  /** "Try it": the run with its extraction and verdict each in a deferred payload */
-  tryRun: TypedDocumentNode<TryShape, TryVars>;
-  /** the pipelines the server serves, for the pickers; absent before the pipeline fields land */
-  pipelines?: TypedDocumentNode<{ pipelines: readonly PipelineInfo[] }, Record<string, never>>;
 }

@@ -1,6 +1,7 @@
 import type { EventShape } from '../api/shapes.js';
 import { ms } from '../format.js';
 import { waterfall } from '../timeline.js';
+import { num, TableHead } from './table-head.js';
 
 const NAMES = { extraction: 'Extraction', specialization: 'Specialization' } as const;
 
@@ -21,24 +22,24 @@ export function Waterfall({ events, now }: { events: readonly EventShape[]; now:
   return (
     <table class="waterfall">
       <caption class="sr-only">Stages and attempts, times from the run's creation</caption>
-      <thead>
-        <tr>
-          <th scope="col">Step</th>
-          <th scope="col" class="num">
-            Start
-          </th>
-          <th scope="col" class="num">
-            End
-          </th>
-          <th scope="col" class="num">
-            Duration
-          </th>
-          <th scope="col" class="axis">
-            <span class="sr-only">Timeline</span>
-            <span aria-hidden="true">0 — {ms(w.total)}</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead
+        columns={[
+          'Step',
+          num('Start'),
+          num('End'),
+          num('Duration'),
+          {
+            name: 'Timeline',
+            class: 'axis',
+            label: (
+              <>
+                <span class="sr-only">Timeline</span>
+                <span aria-hidden="true">0 — {ms(w.total)}</span>
+              </>
+            ),
+          },
+        ]}
+      />
       <tbody>
         {w.stages.flatMap((s, i) => [
           <tr key={`${s.stage}-${i}`} class={`stage-row outcome-${s.outcome}`} data-step={s.stage}>

@@ -15,10 +15,15 @@ import { graphql } from '../gql/index.js';
  * Server-Sent Events; urql speaks both. The key goes in a header on both.
  */
 
+// the fragments ConsoleVerdict and ConsoleStageEvent are in ../api/documents.ts
 export const DeskRunDocument = graphql(`
-  mutation DeskRun($text: String!) {
-    orchestrate(input: { text: $text }) {
+  mutation DeskRun($text: String!, $pipeline: String) {
+    orchestrate(input: { text: $text, pipeline: $pipeline }) {
       id
+      pipeline {
+        name
+        version
+      }
       ... @defer {
         extraction {
           entities
@@ -29,10 +34,7 @@ export const DeskRunDocument = graphql(`
       ... @defer {
         stage
         specialization {
-          isValid
-          reason
-          nextSteps
-          model
+          ...ConsoleVerdict
         }
         error {
           code
@@ -47,17 +49,7 @@ export const DeskRunDocument = graphql(`
 export const DeskProgressDocument = graphql(`
   subscription DeskProgress($runId: ID!) {
     pipelineProgress(runId: $runId) {
-      seq
-      stage
-      at
-      attempt
-      message
-      error {
-        code
-        message
-        retryable
-        stage
-      }
+      ...ConsoleStageEvent
     }
   }
 `);
@@ -66,11 +58,11 @@ type Payload<D> = D extends TypedDocumentNode<infer R, infer _V> ? R : never;
 export type DeskRunResult = Payload<typeof DeskRunDocument>['orchestrate'];
 export type DeskEvent = Payload<typeof DeskProgressDocument>['pipelineProgress'];
 
-export interface DeskCallbacks<R extends { id: string; extraction?: unknown; specialization?: unknown }> {
+export interface DeskCallbacks {
   /** the run exists: its id (quote it in a ticket) */
   onRun(id: string): void;
   /** the first payload and each deferred one, merged: read `extraction` and `specialization` as they arrive */
-  onResult(run: R): void;
+  onResult(run: DeskRunResult): void;
   /** each step of the run, in order */
   onProgress(event: DeskEvent): void;
   /** a refused request (bad input, key, rate limit) or a failed stage: a code to switch on */
@@ -79,16 +71,18 @@ export interface DeskCallbacks<R extends { id: string; extraction?: unknown; spe
   onDone(): void;
 }
 
-/** Starts a run and follows it; returns a function that stops listening (the run itself goes on). */
-export function runOnDesk<R extends { id: string; extraction?: unknown; specialization?: unknown }, V extends object>(
+/**
+ * Starts a run (on the pipeline named, or the server's default) and follows
+ * it; returns a function that stops listening (the run itself goes on).
+ */
+export function runOnDesk(
   client: Client,
-  document: TypedDocumentNode<{ orchestrate: R }, V>,
-  variables: V,
-  on: DeskCallbacks<R>,
+  variables: { text: string; pipeline?: string | null },
+  on: DeskCallbacks,
 ): () => void {
   let progress: { unsubscribe(): void } | undefined;
   let runId: string | undefined;
-  const run = client.mutation(document, variables).subscribe((result) => {
+  const run = client.mutation(DeskRunDocument, variables).subscribe((result) => {
     const orchestrated = result.data?.orchestrate;
     if (orchestrated && !runId) {
       runId = orchestrated.id;

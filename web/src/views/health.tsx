@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.js';
 import { StatsDocument } from '../api/documents.js';
 import { BarChart } from '../components/bar-chart.js';
+import { num, TableHead } from '../components/table-head.js';
 import { int, ms, time } from '../format.js';
 import type { ConsoleStatsQuery } from '../gql/graphql.js';
 import { hrefs, navigate } from '../router.js';
@@ -242,15 +243,7 @@ function DataTable({ caption, head, rows }: { caption: string; head: string[]; r
   return (
     <table class="data">
       <caption class="sr-only">{caption}</caption>
-      <thead>
-        <tr>
-          {head.map((h, i) => (
-            <th scope="col" key={h} class={i > 0 ? 'num' : undefined}>
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
+      <TableHead columns={head.map((h, i) => (i > 0 ? num(h) : h))} />
       <tbody>
         {rows.map((r) => (
           <tr key={r[0]}>

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { errorCode, errorMessage } from '../api/client.js';
-import { ResumeDocument } from '../api/documents.js';
+import { ResumeDocument, RunDetailDocument } from '../api/documents.js';
 import type { DetailNode, EventShape } from '../api/shapes.js';
 import { Entities, Verdict } from '../components/entities.js';
 import { StageBadge } from '../components/stage-badge.js';
+import { num, TableHead } from '../components/table-head.js';
 import { Waterfall } from '../components/waterfall.js';
-import { operations } from '../features.js';
 import { dateTime, int, ms, TERMINAL, time } from '../format.js';
 import { followEvents } from '../live-events.js';
 import { hrefs, Link } from '../router.js';
@@ -31,7 +31,7 @@ export function RunDetailView({ id }: { id: string }) {
 
   const load = useCallback(() => {
     client
-      .query(operations.runDetail, { id })
+      .query(RunDetailDocument, { id })
       .toPromise()
       .then((r) => {
         if (!r.data) return setLoadError(errorMessage(r.error) || 'The run could not be read.');
@@ -164,27 +164,9 @@ export function RunDetailView({ id }: { id: string }) {
 
       <h2>Tokens</h2>
       <table class="usage">
-        <thead>
-          <tr>
-            <th scope="col">Stage</th>
-            <th scope="col">Model</th>
-            <th scope="col" class="num">
-              Attempts
-            </th>
-            <th scope="col" class="num">
-              Latency
-            </th>
-            <th scope="col" class="num">
-              Prompt
-            </th>
-            <th scope="col" class="num">
-              Completion
-            </th>
-            <th scope="col" class="num">
-              Total
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['Stage', 'Model', num('Attempts'), num('Latency'), num('Prompt'), num('Completion'), num('Total')]}
+        />
         <tbody>
           {stages.map((s) => (
             <tr key={s.name}>

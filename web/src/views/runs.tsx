@@ -1,8 +1,10 @@
 import { useEffect, useReducer, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.js';
-import type { PipelineInfo, PipelineRef, PipelineStage, RowNode, RunErrorShape } from '../api/shapes.js';
+import { RunsPageDocument } from '../api/documents.js';
+import type { PipelineRef, PipelineStage, RowNode, RunErrorShape } from '../api/shapes.js';
+import { usePipelines } from '../api/use-pipelines.js';
 import { StageBadge } from '../components/stage-badge.js';
-import { operations } from '../features.js';
+import { num, TableHead } from '../components/table-head.js';
 import { int, ms, STAGES, time, totalLatency, truncate } from '../format.js';
 import { followEvents, type LiveEvent, type LiveState } from '../live-events.js';
 import { hrefs, Link, navigate, type Route } from '../router.js';
@@ -99,28 +101,19 @@ const READ_EVERY_MS = 2000;
 export function RunsView({ route }: { route: Extract<Route, { view: 'runs' }> }) {
   const { client } = useSession();
   const stage = (STAGES as readonly string[]).includes(route.stage ?? '') ? (route.stage as PipelineStage) : null;
-  const pipeline = operations.pipelines ? route.pipeline : null;
+  const pipeline = route.pipeline;
   const after = route.after;
   const [state, dispatch] = useReducer(reduce, { rows: new Map(), loaded: false });
   const [pageInfo, setPageInfo] = useState<{ hasNextPage: boolean } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState<LiveState>('connecting');
   const [reloads, setReloads] = useState(0);
-  const [pipelines, setPipelines] = useState<readonly PipelineInfo[]>([]);
-
-  useEffect(() => {
-    const doc = operations.pipelines;
-    if (!doc) return;
-    client
-      .query(doc, {})
-      .toPromise()
-      .then((r) => r.data && setPipelines(r.data.pipelines));
-  }, [client]);
+  const pipelines = usePipelines(client);
 
   useEffect(() => {
     let cancelled = false;
     client
-      .query(operations.runsPage, { first: PAGE, after, stage, pipeline })
+      .query(RunsPageDocument, { first: PAGE, after, stage, pipeline })
       .toPromise()
       .then((r) => {
         if (cancelled) return;
@@ -181,23 +174,19 @@ export function RunsView({ route }: { route: Extract<Route, { view: 'runs' }> })
             </option>
           ))}
         </select>
-        {operations.pipelines && (
-          <>
-            <label for="pipeline-filter">Pipeline</label>
-            <select
-              id="pipeline-filter"
-              value={pipeline ?? ''}
-              onChange={(e) => navigate(hrefs.runs({ stage, pipeline: e.currentTarget.value }))}
-            >
-              <option value="">Any</option>
-              {pipelines.map((p) => (
-                <option value={p.name} key={p.name}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </>
-        )}
+        <label for="pipeline-filter">Pipeline</label>
+        <select
+          id="pipeline-filter"
+          value={pipeline ?? ''}
+          onChange={(e) => navigate(hrefs.runs({ stage, pipeline: e.currentTarget.value }))}
+        >
+          <option value="">Any</option>
+          {pipelines.map((p) => (
+            <option value={p.name} key={p.name}>
+              {p.name}
+            </option>
+          ))}
+        </select>
       </form>
       {error && (
         <p class="notice error" role="alert">
@@ -214,23 +203,19 @@ export function RunsView({ route }: { route: Extract<Route, { view: 'runs' }> })
         <div class="table-wrap">
           <table class="runs-table">
             <caption class="sr-only">Runs, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Customer's text</th>
-                {operations.pipelines && <th scope="col">Pipeline</th>}
-                <th scope="col">Stage</th>
-                {operations.pipelines && <th scope="col">Decided by</th>}
-                <th scope="col">Models</th>
-                <th scope="col" class="num">
-                  Tokens
-                </th>
-                <th scope="col" class="num">
-                  Latency
-                </th>
-                <th scope="col">Error</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Created',
+                "Customer's text",
+                'Pipeline',
+                'Stage',
+                'Decided by',
+                'Models',
+                num('Tokens'),
+                num('Latency'),
+                'Error',
+              ]}
+            />
             <tbody>
               {rows.map((row) => (
                 <tr key={row.id} class={row.stage === 'FAILED' ? 'failed' : undefined} data-run-id={row.id}>
@@ -242,13 +227,11 @@ export function RunsView({ route }: { route: Extract<Route, { view: 'runs' }> })
                   <td class="text">
                     <Link href={hrefs.run(row.id)}>{truncate(row.text, 70)}</Link>
                   </td>
-                  {operations.pipelines && <td>{row.pipeline?.name ?? '—'}</td>}
+                  <td>{row.pipeline?.name ?? '—'}</td>
                   <td>
                     <StageBadge stage={row.stage} />
                   </td>
-                  {operations.pipelines && (
-                    <td>{row.decidedBy ? (row.decidedBy === 'RULES' ? `rule ${row.rule ?? ''}` : 'model') : '—'}</td>
-                  )}
+                  <td>{row.decidedBy ? (row.decidedBy === 'RULES' ? `rule ${row.rule ?? ''}` : 'model') : '—'}</td>
                   <td class="models">{row.models.join(', ') || '—'}</td>
                   <td class="num">{int(row.tokens)}</td>
                   <td class="num">{ms(row.latencyMs)}</td>

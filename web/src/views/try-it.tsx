@@ -1,18 +1,15 @@
 import type { CombinedError } from '@urql/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorCode, errorMessage } from '../api/client.js';
-import type { PipelineInfo, TryShape } from '../api/shapes.js';
+import { usePipelines } from '../api/use-pipelines.js';
 import { Entities, Verdict } from '../components/entities.js';
 import { StageBadge } from '../components/stage-badge.js';
-import { type DeskEvent, runOnDesk } from '../desk/desk-run.js';
-import { operations } from '../features.js';
+import { type DeskEvent, type DeskRunResult, runOnDesk } from '../desk/desk-run.js';
 import { time } from '../format.js';
 import { hrefs, Link } from '../router.js';
 import { mayRun, useSession } from '../session.js';
 
 const EXAMPLE = 'I need to change my flight to next Tuesday and update my seat to 14A';
-
-type Run = TryShape['orchestrate'];
 
 /**
  * The agent-desk demo: the customer's words in, the entities as soon as the
@@ -23,8 +20,8 @@ export function TryItView() {
   const { client, viewer } = useSession();
   const [text, setText] = useState(EXAMPLE);
   const [pipeline, setPipeline] = useState('');
-  const [pipelines, setPipelines] = useState<readonly PipelineInfo[]>([]);
-  const [run, setRun] = useState<Run | null>(null);
+  const pipelines = usePipelines(client);
+  const [run, setRun] = useState<DeskRunResult | null>(null);
   const [progress, setProgress] = useState<DeskEvent[]>([]);
   const [failure, setFailure] = useState<{ code: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -32,14 +29,6 @@ export function TryItView() {
   const allowed = mayRun(viewer);
 
   useEffect(() => () => stop.current?.(), []);
-  useEffect(() => {
-    const doc = operations.pipelines;
-    if (!doc) return;
-    client
-      .query(doc, {})
-      .toPromise()
-      .then((r) => r.data && setPipelines(r.data.pipelines));
-  }, [client]);
 
   const start = (e: Event) => {
     e.preventDefault();
@@ -50,7 +39,6 @@ export function TryItView() {
     setBusy(true);
     stop.current = runOnDesk(
       client,
-      operations.tryRun,
       { text, ...(pipeline ? { pipeline } : {}) },
       {
         onRun: () => {},
@@ -75,20 +63,16 @@ export function TryItView() {
         <label for="try-text">Customer's words</label>
         <textarea id="try-text" rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
         <div class="row">
-          {operations.pipelines && (
-            <>
-              <label for="try-pipeline">Pipeline</label>
-              <select id="try-pipeline" value={pipeline} onChange={(e) => setPipeline(e.currentTarget.value)}>
-                <option value="">Default</option>
-                {pipelines.map((p) => (
-                  <option value={p.name} key={p.name}>
-                    {p.name}
-                    {p.description ? ` — ${p.description}` : ''}
-                  </option>
-                ))}
-              </select>
-            </>
-          )}
+          <label for="try-pipeline">Pipeline</label>
+          <select id="try-pipeline" value={pipeline} onChange={(e) => setPipeline(e.currentTarget.value)}>
+            <option value="">Default</option>
+            {pipelines.map((p) => (
+              <option value={p.name} key={p.name}>
+                {p.name}
+                {p.description ? ` — ${p.description}` : ''}
+              </option>
+            ))}
+          </select>
           <button type="submit" disabled={!allowed || busy}>
             {busy ? 'Running…' : 'Run'}
           </button>
