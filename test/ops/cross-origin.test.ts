@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { serveTestApp } from '../helpers/test-app.js';
+import { createTestApp, serveTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
  * A page in an agent's browser must not reach a server on the internal
