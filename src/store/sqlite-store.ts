@@ -72,6 +72,13 @@ type UsageSumRow = { [C in keyof UsageCounters]: number | null } & {
   day?: string;
 };
 
+/** a write waiting for the next group commit */
+interface QueuedWrite {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
 interface EventRow {
   run_id: string;
   seq: number;
@@ -93,6 +100,10 @@ export class SqliteRunStore implements RunStore {
   private readonly createTx;
   private readonly transitionTx;
   private readonly deleteBeforeTx;
+  /** runs one write in a savepoint of the group commit: a write that throws leaves the others applied */
+  private readonly inSavepoint;
+  /** writes asked for since the last group commit */
+  private queue: QueuedWrite[] = [];
   /** one statement per set of dimensions asked, prepared when first asked */
   private readonly usageSums = new Map<string, Database.Statement<[string, string], UsageSumRow>>();
 
@@ -239,6 +250,8 @@ export class SqliteRunStore implements RunStore {
       return { event: event(current.last_event_seq), row: current };
     });
 
+    this.inSavepoint = db.transaction((work: () => unknown) => work());
+
     this.deleteBeforeTx = db.transaction((cutoff: string, now: number): number => {
       const deleted = this.stmt.deleteBefore.run(cutoff).changes;
       // the days wholly before the cutoff's day: their runs are all gone (see deleteCreatedBefore)
@@ -262,7 +275,7 @@ export class SqliteRunStore implements RunStore {
 
   async create(run: NewRun, idempotentSince: string) {
     // IMMEDIATE: two processes on one file cannot both miss the key and insert
-    const { row, created } = this.createTx.immediate(run, idempotentSince);
+    const { row, created } = await this.write(() => this.createTx(run, idempotentSince));
     return { run: toRun(row), created };
   }
 
@@ -300,7 +313,7 @@ export class SqliteRunStore implements RunStore {
 
   async transition(runId: string, t: Transition) {
     for (const u of t.usage ?? []) checkUsageIncrement(u);
-    const { event, row } = this.transitionTx.immediate(runId, t);
+    const { event, row } = await this.write(() => this.transitionTx(runId, t));
     return { event, run: toRun(row) };
   }
 
@@ -314,18 +327,23 @@ export class SqliteRunStore implements RunStore {
     return runIds.map((id) => grouped.get(id) ?? []);
   }
 
-  async acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs = 0) {
-    const now = Date.now();
-    return this.stmt.acquireLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now, graceMs }).changes === 1;
+  acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs = 0) {
+    return this.write(() => {
+      // the clock read when the write is applied, as a statement of its own would
+      const now = Date.now();
+      return this.stmt.acquireLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now, graceMs }).changes === 1;
+    });
   }
 
-  async renewLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
-    const now = Date.now();
-    return this.stmt.renewLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now }).changes === 1;
+  renewLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
+    return this.write(() => {
+      const now = Date.now();
+      return this.stmt.renewLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now }).changes === 1;
+    });
   }
 
   async releaseLease(runId: string, stage: StageName, owner: string) {
-    this.stmt.releaseLease.run(runId, stage, owner);
+    await this.write(() => this.stmt.releaseLease.run(runId, stage, owner));
   }
 
   async markInterrupted(at: string, error: (stage: StageName) => PipelineError, graceMs = 0) {
@@ -345,7 +363,8 @@ export class SqliteRunStore implements RunStore {
   }
 
   async savePipeline(ref: PipelineRef, definition: unknown) {
-    this.stmt.savePipeline.run(ref.name, ref.version, definitionJson(definition), new Date().toISOString());
+    const json = definitionJson(definition);
+    await this.write(() => this.stmt.savePipeline.run(ref.name, ref.version, json, new Date().toISOString()));
   }
 
   async pipelineDefinition(ref: PipelineRef) {
@@ -360,7 +379,8 @@ export class SqliteRunStore implements RunStore {
   }
 
   async cachePut(key: string, entry: CachedStage, ttlMs: number) {
-    this.stmt.cachePut.run(key, JSON.stringify(entry), Date.now() + Math.max(1, Math.round(ttlMs)));
+    const json = JSON.stringify(entry);
+    await this.write(() => this.stmt.cachePut.run(key, json, Date.now() + Math.max(1, Math.round(ttlMs))));
   }
 
   async usage(q: UsageQuery): Promise<UsageRow[]> {
@@ -432,7 +452,57 @@ export class SqliteRunStore implements RunStore {
   }
 
   async close() {
+    // writes already asked for are committed first: their callers are told the outcome
+    if (this.queue.length > 0) this.flush();
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Group commit: the writes asked for in one turn of the event loop are
+   * applied in one transaction, each in its own savepoint, and each caller is
+   * answered once that transaction has committed (so a write is as durable
+   * when its promise settles as it was with a commit of its own). A commit
+   * per write cost more than the writes themselves: BEGIN, COMMIT and the WAL
+   * frames of the same few pages (the runs table, its indexes, the events),
+   * written again for every write of every run in flight. A write that throws
+   * is rolled back to its savepoint and rejects alone; a batch that cannot
+   * begin or commit rejects every write in it, none of which is applied.
+   */
+  private write<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const queued: QueuedWrite = { work, resolve: resolve as (value: unknown) => void, reject };
+      if (this.queue.push(queued) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const writes = this.queue;
+    if (writes.length === 0) return;
+    this.queue = [];
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    try {
+      // IMMEDIATE: another process on the same file waits (busy_timeout) rather than failing mid-batch
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const w of writes) {
+        try {
+          outcomes.push({ ok: true, value: this.inSavepoint(w.work) });
+        } catch (err) {
+          // an error that ended the whole transaction (disk full, I/O) fails the batch
+          if (!this.db.inTransaction) throw err;
+          outcomes.push({ ok: false, err });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const w of writes) w.reject(err);
+      return;
+    }
+    writes.forEach((w, i) => {
+      const o = outcomes[i] as (typeof outcomes)[number];
+      if (o.ok) w.resolve(o.value);
+      else w.reject(o.err);
+    });
   }
 }
 
