@@ -13,6 +13,7 @@ import {
   type RunListQuery,
   type RunPage,
   type RunStore,
+  type StageClaim,
   type Transition,
   type UsageGroup,
   type UsageQuery,
@@ -339,6 +340,27 @@ export class SqliteRunStore implements RunStore {
     return this.write(() => {
       const now = Date.now();
       return this.stmt.renewLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now }).changes === 1;
+    });
+  }
+
+  claimStage(
+    runId: string,
+    stage: StageName,
+    owner: string,
+    ttlMs: number,
+    graceMs: number,
+    needsRun: (run: RunRecord) => boolean,
+  ): Promise<StageClaim | null> {
+    // one transaction: nobody can finish the stage or take its lease between the read and the lease
+    return this.write((): StageClaim | null => {
+      const row = this.stmt.byId.get(runId);
+      if (!row) return null;
+      const run = toRun(row);
+      if (!needsRun(run)) return { run, needed: false };
+      const now = Date.now();
+      const leased =
+        this.stmt.acquireLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now, graceMs }).changes === 1;
+      return { run, needed: true, leased };
     });
   }
 

@@ -399,7 +399,8 @@ describe('README error table: anything unexpected is INTERNAL_SERVER_ERROR, with
   });
 
   it('a store failing once the run exists', async () => {
-    failing = 'get';
+    // a stage's start reads the run and takes its lease in one store operation
+    failing = 'claimStage';
     const viaGraphQL = await gql(s.url, ORCHESTRATE, { text: SEED });
     expectMasked(viaGraphQL);
     expectGraphQLCode(viaGraphQL, 'INTERNAL_SERVER_ERROR');
