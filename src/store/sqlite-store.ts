@@ -208,7 +208,8 @@ export class SqliteRunStore implements RunStore {
       ping: db.prepare('SELECT 1'),
     };
 
-    this.createTx = db.transaction((run: NewRun, since: string): { row: RunRow; created: boolean } => {
+    // the writes themselves, always applied inside a transaction: the group commit's, or markInterrupted's
+    this.createTx = (run: NewRun, since: string): { row: RunRow; created: boolean } => {
       if (run.idempotencyKey) {
         const existing = this.stmt.byKey.get(run.idempotencyKey, since);
         if (existing) return { row: existing, created: false };
@@ -221,9 +222,9 @@ export class SqliteRunStore implements RunStore {
       }) as RunRow;
       this.insertEvent(run.id, 1, { stage: 'RECEIVED', at: run.createdAt });
       return { row, created: true };
-    });
+    };
 
-    this.transitionTx = db.transaction((runId: string, t: Transition): { event: StageEvent; row: RunRow } => {
+    this.transitionTx = (runId: string, t: Transition): { event: StageEvent; row: RunRow } => {
       const event = (seq: number) => eventOf(runId, seq, t);
       const setError = t.error !== undefined || t.clearError === true;
       const row = this.stmt.updateRun.get({
@@ -249,7 +250,7 @@ export class SqliteRunStore implements RunStore {
       const current = this.stmt.byId.get(runId);
       if (!current) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
       return { event: event(current.last_event_seq), row: current };
-    });
+    };
 
     this.inSavepoint = db.transaction((work: () => unknown) => work());
 
@@ -507,10 +508,11 @@ export class SqliteRunStore implements RunStore {
       this.db.exec('BEGIN IMMEDIATE');
       for (const w of writes) {
         try {
-          outcomes.push({ ok: true, value: this.inSavepoint(w.work) });
+          // alone in its batch, a write needs no savepoint: the batch's own rollback is its
+          outcomes.push({ ok: true, value: writes.length === 1 ? w.work() : this.inSavepoint(w.work) });
         } catch (err) {
-          // an error that ended the whole transaction (disk full, I/O) fails the batch
-          if (!this.db.inTransaction) throw err;
+          // an error that ended the whole transaction (disk full, I/O) fails the batch, as does a lone write's
+          if (!this.db.inTransaction || writes.length === 1) throw err;
           outcomes.push({ ok: false, err });
         }
       }
