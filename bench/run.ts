@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { baselineTokenRequests, configureBaseline } from './baseline.js';
 import {
@@ -426,7 +426,8 @@ function writeOut(file: string, label: string, markdown: string): void {
   const begin = `<!-- bench:${label}:begin -->`;
   const end = `<!-- bench:${label}:end -->`;
   const block = `${begin}\n\n${markdown}\n\n${end}`;
-  const path = join(process.cwd(), file);
+  // an absolute --out stays as given
+  const path = resolve(process.cwd(), file);
   if (!existsSync(path)) {
     writeFileSync(path, `# Benchmarks\n\n${block}\n`);
     return;

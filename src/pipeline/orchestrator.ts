@@ -224,30 +224,33 @@ export class Orchestrator {
   private async loadOrRun(runId: string, stage: StageName, retryFailed: boolean, apiKey: string | null | undefined) {
     let retry = retryFailed;
     for (;;) {
-      const seen = await this.readStage(runId, stage, retry);
-      if (seen.result) return seen.result;
-      this.assertAccepting();
-      this.assertModelAllowed(seen.run, stage);
-      const outcome = await this.leases.hold(runId, stage, async (lease) => {
-        // another instance may have finished between our read and our lease
-        const fresh = await this.readStage(runId, stage, retry);
+      // the read and the lease in one store operation: another instance cannot finish the stage in between
+      const claim = await this.leases.claim(runId, stage, (run) => this.needsRun(run, stage, retry));
+      if (!claim) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
+      if (!claim.needed) return claim.run[stage] as ExtractionResult | SpecializationResult;
+      if (claim.leased) {
         // the caller pays; a run finishing in the background is paid by the key that created it
-        return fresh.result ?? (await this.runner.run(fresh.run, stage, lease, apiKey ?? fresh.run.apiKey));
-      });
-      if (outcome.held) return outcome.value;
+        const payer = apiKey ?? claim.run.apiKey;
+        return this.leases.hold(runId, stage, (lease) => this.runner.run(claim.run, stage, lease, payer));
+      }
       await this.leases.waitForHolder(runId, stage);
       // the holder's outcome answers this request: its failure is not retried again here
       retry = false;
     }
   }
 
-  /** The run and the stage's stored result; throws the stored failure unless it may be retried. */
-  private async readStage(runId: string, stage: StageName, retryFailed: boolean) {
-    const run = await this.store.get(runId);
-    if (!run) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
+  /**
+   * Whether the stage still has to run on this run: false when its result is
+   * stored; throws the stored failure unless it may be retried, and refuses a
+   * stage that may not start (a drain has begun, or its model is not allowed).
+   */
+  private needsRun(run: RunRecord, stage: StageName, retryFailed: boolean): boolean {
+    if (run[stage]) return false;
     const failedHere = run.error?.stage === RUNNING_STAGE[stage] ? run.error : null;
-    if (!run[stage] && failedHere && !(retryFailed && failedHere.retryable)) throw StageFailure.fromStored(failedHere);
-    return { run, result: run[stage] ?? undefined };
+    if (failedHere && !(retryFailed && failedHere.retryable)) throw StageFailure.fromStored(failedHere);
+    this.assertAccepting();
+    this.assertModelAllowed(run, stage);
+    return true;
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
-import type { RunStore } from '../store/run-store.js';
+import type { RunStore, StageClaim } from '../store/run-store.js';
+import type { RunRecord } from './run.js';
 import { DONE_STAGE, type StageName } from './types.js';
 
 /** A stage's lease while this process holds it. */
@@ -51,14 +52,17 @@ export class StageLeases {
     } = options);
   }
 
-  /** Runs `work` holding the stage's lease; `{held: false}` when another holder has it. */
-  async hold<T>(
-    runId: string,
-    stage: StageName,
-    work: (lease: HeldLease) => Promise<T>,
-  ): Promise<{ held: true; value: T } | { held: false }> {
+  /**
+   * Reads the run and takes the stage's lease when `needsRun` says it still
+   * has to run, in one store operation (RunStore.claimStage).
+   */
+  claim(runId: string, stage: StageName, needsRun: (run: RunRecord) => boolean): Promise<StageClaim | null> {
     // a holder whose lease lapsed may be alive, cut off by a store outage: it gets a lease's time to take it back
-    if (!(await this.store.acquireLease(runId, stage, this.owner, this.ttlMs, this.ttlMs))) return { held: false };
+    return this.store.claimStage(runId, stage, this.owner, this.ttlMs, this.ttlMs, needsRun);
+  }
+
+  /** Runs `work` under the lease `claim` took: renewed while it runs, released if the work ends before its final write. */
+  async hold<T>(runId: string, stage: StageName, work: (lease: HeldLease) => Promise<T>): Promise<T> {
     const state = { held: true, retaken: false };
     let renewing: Promise<void> | undefined;
     const renewal = setInterval(() => {
@@ -71,13 +75,12 @@ export class StageLeases {
     }, this.ttlMs / 3);
     renewal.unref();
     try {
-      const value = await work({
+      return await work({
         release: { stage, owner: this.owner },
         released: () => {
           state.held = false;
         },
       });
-      return { held: true, value };
     } finally {
       clearInterval(renewal);
       await renewing;

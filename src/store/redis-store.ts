@@ -13,6 +13,7 @@ import {
   type RunListQuery,
   type RunPage,
   type RunStore,
+  type StageClaim,
   type Transition,
   type UsageIncrement,
   type UsageQuery,
@@ -720,6 +721,32 @@ export class RedisRunStore implements RunStore {
       ),
     );
     return reply === 1;
+  }
+
+  async claimStage(
+    runId: string,
+    stage: StageName,
+    owner: string,
+    ttlMs: number,
+    graceMs: number,
+    needsRun: (run: RunRecord) => boolean,
+  ): Promise<StageClaim | null> {
+    const seen = await this.get(runId);
+    if (!seen) return null;
+    if (!needsRun(seen)) return { run: seen, needed: false };
+    if (!(await this.acquireLease(runId, stage, owner, ttlMs, graceMs)))
+      return { run: seen, needed: true, leased: false };
+    // another instance may have finished the stage between the read and the lease
+    let fresh: RunRecord | null = null;
+    let needed = false;
+    try {
+      fresh = await this.get(runId);
+      needed = fresh !== null && needsRun(fresh);
+    } finally {
+      if (!needed) await this.releaseLease(runId, stage, owner).catch(() => {});
+    }
+    if (!fresh) return null;
+    return needed ? { run: fresh, needed: true, leased: true } : { run: fresh, needed: false };
   }
 
   /** A live holder's client may see Redis back up to one reconnection attempt after ours: it gets that too. */

@@ -42,6 +42,22 @@ export interface RunStore {
   renewLease(runId: string, stage: StageName, owner: string, ttlMs: number): Promise<boolean>;
   releaseLease(runId: string, stage: StageName, owner: string): Promise<void>;
   /**
+   * A stage's start in one step: reads the run and, when `needsRun(run)` says
+   * its stage still has to run, takes the stage's lease for `owner` (as
+   * acquireLease with `graceMs`), atomically where the store can (SQLite: one
+   * transaction; Redis: read, lease, and read again under the lease). The run
+   * returned with a lease is as it was when the lease was taken. null when no
+   * run has the id. When `needsRun` throws, no lease is kept and it rejects.
+   */
+  claimStage(
+    runId: string,
+    stage: StageName,
+    owner: string,
+    ttlMs: number,
+    graceMs: number,
+    needsRun: (run: RunRecord) => boolean,
+  ): Promise<StageClaim | null>;
+  /**
    * Runs whose stage was under way when its owner died (stage running, no live
    * lease) become FAILED with `error`, atomically per run; returns the events
    * written. With `graceMs`, a lease must have stayed lapsed that long first.
@@ -92,6 +108,9 @@ export interface RunStore {
  * taken for dead. One cut off from the store alone (a partition that spares the
  * others) is indistinguishable from a dead one; that is what a lease is for.
  */
+
+/** What claimStage found: the stage's result is stored (`needed: false`), or it has to run and `leased` says whether here. */
+export type StageClaim = { run: RunRecord; needed: false } | { run: RunRecord; needed: true; leased: boolean };
 
 /** What readers of runs (queries, loaders, progress) may do with the store: read, nothing else. */
 export type RunReader = Pick<RunStore, 'get' | 'getMany' | 'list' | 'events' | 'eventsOfMany' | 'usage'>;

@@ -13,6 +13,7 @@ import {
   type RunListQuery,
   type RunPage,
   type RunStore,
+  type StageClaim,
   type Transition,
   type UsageGroup,
   type UsageQuery,
@@ -72,6 +73,13 @@ type UsageSumRow = { [C in keyof UsageCounters]: number | null } & {
   day?: string;
 };
 
+/** a write waiting for the next group commit */
+interface QueuedWrite {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
 interface EventRow {
   run_id: string;
   seq: number;
@@ -93,6 +101,10 @@ export class SqliteRunStore implements RunStore {
   private readonly createTx;
   private readonly transitionTx;
   private readonly deleteBeforeTx;
+  /** runs one write in a savepoint of the group commit: a write that throws leaves the others applied */
+  private readonly inSavepoint;
+  /** writes asked for since the last group commit */
+  private queue: QueuedWrite[] = [];
   /** one statement per set of dimensions asked, prepared when first asked */
   private readonly usageSums = new Map<string, Database.Statement<[string, string], UsageSumRow>>();
 
@@ -196,7 +208,8 @@ export class SqliteRunStore implements RunStore {
       ping: db.prepare('SELECT 1'),
     };
 
-    this.createTx = db.transaction((run: NewRun, since: string): { row: RunRow; created: boolean } => {
+    // the writes themselves, always applied inside a transaction: the group commit's, or markInterrupted's
+    this.createTx = (run: NewRun, since: string): { row: RunRow; created: boolean } => {
       if (run.idempotencyKey) {
         const existing = this.stmt.byKey.get(run.idempotencyKey, since);
         if (existing) return { row: existing, created: false };
@@ -209,9 +222,9 @@ export class SqliteRunStore implements RunStore {
       }) as RunRow;
       this.insertEvent(run.id, 1, { stage: 'RECEIVED', at: run.createdAt });
       return { row, created: true };
-    });
+    };
 
-    this.transitionTx = db.transaction((runId: string, t: Transition): { event: StageEvent; row: RunRow } => {
+    this.transitionTx = (runId: string, t: Transition): { event: StageEvent; row: RunRow } => {
       const event = (seq: number) => eventOf(runId, seq, t);
       const setError = t.error !== undefined || t.clearError === true;
       const row = this.stmt.updateRun.get({
@@ -237,7 +250,9 @@ export class SqliteRunStore implements RunStore {
       const current = this.stmt.byId.get(runId);
       if (!current) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
       return { event: event(current.last_event_seq), row: current };
-    });
+    };
+
+    this.inSavepoint = db.transaction((work: () => unknown) => work());
 
     this.deleteBeforeTx = db.transaction((cutoff: string, now: number): number => {
       const deleted = this.stmt.deleteBefore.run(cutoff).changes;
@@ -262,7 +277,7 @@ export class SqliteRunStore implements RunStore {
 
   async create(run: NewRun, idempotentSince: string) {
     // IMMEDIATE: two processes on one file cannot both miss the key and insert
-    const { row, created } = this.createTx.immediate(run, idempotentSince);
+    const { row, created } = await this.write(() => this.createTx(run, idempotentSince));
     return { run: toRun(row), created };
   }
 
@@ -300,7 +315,7 @@ export class SqliteRunStore implements RunStore {
 
   async transition(runId: string, t: Transition) {
     for (const u of t.usage ?? []) checkUsageIncrement(u);
-    const { event, row } = this.transitionTx.immediate(runId, t);
+    const { event, row } = await this.write(() => this.transitionTx(runId, t));
     return { event, run: toRun(row) };
   }
 
@@ -314,18 +329,44 @@ export class SqliteRunStore implements RunStore {
     return runIds.map((id) => grouped.get(id) ?? []);
   }
 
-  async acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs = 0) {
-    const now = Date.now();
-    return this.stmt.acquireLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now, graceMs }).changes === 1;
+  acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs = 0) {
+    return this.write(() => {
+      // the clock read when the write is applied, as a statement of its own would
+      const now = Date.now();
+      return this.stmt.acquireLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now, graceMs }).changes === 1;
+    });
   }
 
-  async renewLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
-    const now = Date.now();
-    return this.stmt.renewLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now }).changes === 1;
+  renewLease(runId: string, stage: StageName, owner: string, ttlMs: number) {
+    return this.write(() => {
+      const now = Date.now();
+      return this.stmt.renewLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now }).changes === 1;
+    });
+  }
+
+  claimStage(
+    runId: string,
+    stage: StageName,
+    owner: string,
+    ttlMs: number,
+    graceMs: number,
+    needsRun: (run: RunRecord) => boolean,
+  ): Promise<StageClaim | null> {
+    // one transaction: nobody can finish the stage or take its lease between the read and the lease
+    return this.write((): StageClaim | null => {
+      const row = this.stmt.byId.get(runId);
+      if (!row) return null;
+      const run = toRun(row);
+      if (!needsRun(run)) return { run, needed: false };
+      const now = Date.now();
+      const leased =
+        this.stmt.acquireLease.run({ runId, stage, owner, expiresAt: now + ttlMs, now, graceMs }).changes === 1;
+      return { run, needed: true, leased };
+    });
   }
 
   async releaseLease(runId: string, stage: StageName, owner: string) {
-    this.stmt.releaseLease.run(runId, stage, owner);
+    await this.write(() => this.stmt.releaseLease.run(runId, stage, owner));
   }
 
   async markInterrupted(at: string, error: (stage: StageName) => PipelineError, graceMs = 0) {
@@ -345,7 +386,8 @@ export class SqliteRunStore implements RunStore {
   }
 
   async savePipeline(ref: PipelineRef, definition: unknown) {
-    this.stmt.savePipeline.run(ref.name, ref.version, definitionJson(definition), new Date().toISOString());
+    const json = definitionJson(definition);
+    await this.write(() => this.stmt.savePipeline.run(ref.name, ref.version, json, new Date().toISOString()));
   }
 
   async pipelineDefinition(ref: PipelineRef) {
@@ -360,7 +402,8 @@ export class SqliteRunStore implements RunStore {
   }
 
   async cachePut(key: string, entry: CachedStage, ttlMs: number) {
-    this.stmt.cachePut.run(key, JSON.stringify(entry), Date.now() + Math.max(1, Math.round(ttlMs)));
+    const json = JSON.stringify(entry);
+    await this.write(() => this.stmt.cachePut.run(key, json, Date.now() + Math.max(1, Math.round(ttlMs))));
   }
 
   async usage(q: UsageQuery): Promise<UsageRow[]> {
@@ -432,7 +475,58 @@ export class SqliteRunStore implements RunStore {
   }
 
   async close() {
+    // writes already asked for are committed first: their callers are told the outcome
+    if (this.queue.length > 0) this.flush();
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Group commit: the writes asked for in one turn of the event loop are
+   * applied in one transaction, each in its own savepoint, and each caller is
+   * answered once that transaction has committed (so a write is as durable
+   * when its promise settles as it was with a commit of its own). A commit
+   * per write cost more than the writes themselves: BEGIN, COMMIT and the WAL
+   * frames of the same few pages (the runs table, its indexes, the events),
+   * written again for every write of every run in flight. A write that throws
+   * is rolled back to its savepoint and rejects alone; a batch that cannot
+   * begin or commit rejects every write in it, none of which is applied.
+   */
+  private write<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const queued: QueuedWrite = { work, resolve: resolve as (value: unknown) => void, reject };
+      if (this.queue.push(queued) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const writes = this.queue;
+    if (writes.length === 0) return;
+    this.queue = [];
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    try {
+      // IMMEDIATE: another process on the same file waits (busy_timeout) rather than failing mid-batch
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const w of writes) {
+        try {
+          // alone in its batch, a write needs no savepoint: the batch's own rollback is its
+          outcomes.push({ ok: true, value: writes.length === 1 ? w.work() : this.inSavepoint(w.work) });
+        } catch (err) {
+          // an error that ended the whole transaction (disk full, I/O) fails the batch, as does a lone write's
+          if (!this.db.inTransaction || writes.length === 1) throw err;
+          outcomes.push({ ok: false, err });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const w of writes) w.reject(err);
+      return;
+    }
+    writes.forEach((w, i) => {
+      const o = outcomes[i] as (typeof outcomes)[number];
+      if (o.ok) w.resolve(o.value);
+      else w.reject(o.err);
+    });
   }
 }
 

@@ -37,11 +37,12 @@ describe('@defer on specialization: the extraction first, the specialization whe
     });
     expect(res.headers.get('content-type')).toContain('multipart/mixed');
     const parts: Array<Record<string, unknown>> = [];
-    let stageWhenFirstPartArrived: string | undefined;
+    let whenFirstPartArrived: { stage?: string; specialization?: unknown } | undefined;
     for await (const part of multipartParts(res)) {
       if (parts.length === 0) {
         const id = (part.data as { orchestrate: { id: string } }).orchestrate.id;
-        stageWhenFirstPartArrived = (await t.app.runtime.store.get(id))?.stage;
+        const run = await t.app.runtime.store.get(id);
+        whenFirstPartArrived = { stage: run?.stage, specialization: run?.specialization };
       }
       parts.push(part);
     }
@@ -52,7 +53,9 @@ describe('@defer on specialization: the extraction first, the specialization whe
       entities: { action: 'modify_flight', date: 'next Tuesday', seat: '14A' },
     });
     expect(first.data.orchestrate).not.toHaveProperty('specialization');
-    expect(stageWhenFirstPartArrived).toBe('SPECIALIZING');
+    // sent before the specialization exists (its first attempt's event may be in the store's next group commit)
+    expect(whenFirstPartArrived?.specialization).toBeNull();
+    expect(['EXTRACTED', 'SPECIALIZING']).toContain(whenFirstPartArrived?.stage);
 
     const second = parts[1] as {
       incremental: Array<{ data: { specialization: { isValid: boolean }; stage: string }; path: string[] }>;

@@ -456,7 +456,8 @@ describe('error table: anything unexpected is INTERNAL_SERVER_ERROR, without det
   });
 
   it('a store failing once the run exists', async () => {
-    failing = 'get';
+    // a stage's start reads the run and takes its lease in one store operation
+    failing = 'claimStage';
     const viaGraphQL = await gql(s.url, ORCHESTRATE, { text: SEED });
     expectMasked(viaGraphQL);
     expectGraphQLCode(viaGraphQL, 'INTERNAL_SERVER_ERROR');

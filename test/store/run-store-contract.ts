@@ -201,6 +201,51 @@ export function describeRunStoreContract(
       });
     });
 
+    describe('claimStage', () => {
+      const needsExtraction = (run: { extraction: unknown }) => run.extraction === null;
+
+      it("takes the lease of a stage that has to run, with the run as it was; another owner's claim waits", async () => {
+        const { run } = await create();
+        expect(await store.claimStage(run.id, 'extraction', 'a', 60_000, 0, needsExtraction)).toEqual({
+          run,
+          needed: true,
+          leased: true,
+        });
+        expect(await store.claimStage(run.id, 'extraction', 'b', 60_000, 0, needsExtraction)).toEqual({
+          run,
+          needed: true,
+          leased: false,
+        });
+        expect(await store.acquireLease(run.id, 'extraction', 'b', 60_000)).toBe(false);
+      });
+
+      it('takes no lease for a stage whose result is stored, and none when the check throws', async () => {
+        const { run } = await create();
+        const done = await store.transition(run.id, { stage: 'EXTRACTED', at: at(1000), extraction, running: null });
+        expect(await store.claimStage(run.id, 'extraction', 'a', 60_000, 0, needsExtraction)).toEqual({
+          run: done.run,
+          needed: false,
+        });
+        const refused = store.claimStage(run.id, 'specialization', 'a', 60_000, 0, () => {
+          throw new AppError('SHUTTING_DOWN', 'no');
+        });
+        await expect(refused).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+        expect(await store.acquireLease(run.id, 'extraction', 'b', 60_000)).toBe(true);
+        expect(await store.acquireLease(run.id, 'specialization', 'b', 60_000)).toBe(true);
+        expect(await store.claimStage('no-such-run', 'extraction', 'a', 60_000, 0, needsExtraction)).toBeNull();
+      });
+
+      it('gives the lease to exactly one of many concurrent claims', async () => {
+        const { run } = await create();
+        const claims = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.claimStage(run.id, 'extraction', `owner-${i}`, 60_000, 0, needsExtraction),
+          ),
+        );
+        expect(claims.filter((c) => c?.needed && c.leased)).toHaveLength(1);
+      });
+    });
+
     describe('transition', () => {
       it("releases its owner's lease in the same write, and nobody else's", async () => {
         const { run } = await create();

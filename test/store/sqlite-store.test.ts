@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -161,5 +161,51 @@ describe('SQLite schema', () => {
     expect(both).toMatch(/USING INDEX runs_by_pipeline_stage \(pipeline_name=\? AND stage=\? AND seq<\?\)/);
     for (const p of [byPipeline, both]) expect(p).not.toMatch(/TEMP B-TREE|SCAN runs/);
     db.close();
+  });
+});
+
+describe('SQLite group commit', () => {
+  it('applies the writes of one turn in one transaction, and a write that fails rejects alone', async () => {
+    const path = join(dir, `group-${++files}.sqlite`);
+    const store = new SqliteRunStore(path);
+    const reader = new Database(path, { readonly: true });
+    const count = (table: string) => (reader.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    // the WAL's growth: one commit writes each page it changed once, however many writes changed it
+    const walBytes = () => statSync(`${path}-wal`).size;
+    const writer = new Database(path);
+    writer.pragma('wal_checkpoint(TRUNCATE)');
+    await store.create(newRun(), EPOCH);
+    const oneCreate = walBytes();
+    writer.pragma('wal_checkpoint(TRUNCATE)');
+
+    const runs = [newRun(), newRun(), newRun()];
+    const writes = Promise.allSettled([
+      ...runs.map((r) => store.create(r, EPOCH)),
+      store.transition('no-such-run', { stage: 'EXTRACTING', at: new Date().toISOString() }),
+      store.acquireLease(runs[0]?.id as string, 'extraction', 'me', 60_000),
+    ]);
+    // nothing is written before the turn ends
+    expect(count('runs')).toBe(1);
+    const outcomes = await writes;
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[3] as PromiseRejectedResult).reason).toMatchObject({ code: 'RUN_NOT_FOUND' });
+    expect((outcomes[4] as PromiseFulfilledResult<boolean>).value).toBe(true);
+    expect([count('runs'), count('events'), count('leases')]).toEqual([4, 4, 1]);
+    // three runs and a lease in less WAL than two runs alone: the pages they share are written once
+    expect(walBytes()).toBeLessThan(2 * oneCreate);
+    reader.close();
+    writer.close();
+    await store.close();
+  });
+
+  it('commits the writes already asked for when it closes', async () => {
+    const path = join(dir, `group-${++files}.sqlite`);
+    const store = new SqliteRunStore(path);
+    const created = store.create(newRun(), EPOCH);
+    await store.close();
+    await expect(created).resolves.toMatchObject({ created: true });
+    const reopened = new SqliteRunStore(path);
+    expect((await reopened.list({ first: 10 })).runs).toHaveLength(1);
+    await reopened.close();
   });
 });
