@@ -178,7 +178,6 @@ async function loadPipelines(config: Config, store: RunStore, logger: Logger): P
     defaultName,
     vars,
     store,
-    logger,
     allowedModelIds: config.allowedModelIds,
   });
   logger.info(

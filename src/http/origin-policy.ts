@@ -41,8 +41,9 @@ export class OriginPolicy {
   allows(origin: string | null | undefined, host: string | null | undefined): boolean {
     if (origin === null || origin === undefined) return true;
     if (this.listed.has(origin)) return true;
-    if (!sameOrigin(origin, host)) return false;
-    return this.trustHostNames || !isHostName(new URL(origin).hostname);
+    const page = sameOrigin(origin, host);
+    if (!page) return false;
+    return this.trustHostNames || !isHostName(page.hostname);
   }
 
   /**
@@ -71,13 +72,13 @@ function isHostName(hostname: string): boolean {
 }
 
 /**
- * The scheme is not compared: behind a proxy that ends TLS, a page from
- * https://host reaches us as http://host. The host and port are.
+ * The page's origin when it is this server's. The scheme is not compared:
+ * behind a proxy that ends TLS, a page from https://host reaches us as
+ * http://host. The host and port are.
  */
-function sameOrigin(origin: string, host: string | null | undefined): boolean {
-  if (!host || !URL.canParse(origin)) return false;
-  const url = new URL(origin);
-  return /^https?:$/.test(url.protocol) && url.host === host.toLowerCase();
+function sameOrigin(origin: string, host: string | null | undefined): URL | undefined {
+  const url = host ? URL.parse(origin) : null;
+  return url && /^https?:$/.test(url.protocol) && url.host === host?.toLowerCase() ? url : undefined;
 }
 
 /**

@@ -55,6 +55,7 @@ export function useAccess(o: {
   const refuse = (code: ErrorCode, message: string, status: number, headers: Record<string, string> = {}) =>
     new GraphQLError(message, { extensions: { code, http: { status, headers } } });
 
+  /** The refusal of an operation, or who runs it and what kind it is. */
   const check = (
     context: Record<string, unknown>,
     document: Parameters<typeof getOperationAST>[0],
@@ -75,7 +76,8 @@ export function useAccess(o: {
         403,
       );
     }
-    if (!o.limiter) return undefined;
+    const allowed = { caller, operation };
+    if (!o.limiter) return allowed;
     const cost = operationCost(document, name);
     if (cost > o.limiter.perMinute) {
       // no wait makes it fit: say so rather than send a Retry-After
@@ -93,7 +95,7 @@ export function useAccess(o: {
         'retry-after': String(taken.retryAfterSeconds),
       });
     }
-    return undefined;
+    return allowed;
   };
 
   return {
@@ -142,11 +144,10 @@ export function useAccess(o: {
     },
     async onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as unknown as Record<string, unknown>;
-      const refused = check(context, args.document, args.operationName);
-      if (refused) return setResultAndStopExecution({ errors: [refused] });
-      const caller = callerOf(context, callers);
-      if (caller && getOperationAST(args.document, args.operationName)?.operation === 'mutation') {
-        const spent = await overBudget(caller.principal);
+      const checked = check(context, args.document, args.operationName);
+      if (checked instanceof GraphQLError) return setResultAndStopExecution({ errors: [checked] });
+      if (checked.operation === 'mutation') {
+        const spent = await overBudget(checked.caller.principal);
         if (spent) {
           setResultAndStopExecution({
             errors: [refuse('BUDGET_EXCEEDED', spent.message, 429, { 'retry-after': spent.retryAfter })],
@@ -155,8 +156,8 @@ export function useAccess(o: {
       }
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const refused = check(args.contextValue as unknown as Record<string, unknown>, args.document, args.operationName);
-      if (refused) setResultAndStopExecution({ errors: [refused] });
+      const checked = check(args.contextValue as unknown as Record<string, unknown>, args.document, args.operationName);
+      if (checked instanceof GraphQLError) setResultAndStopExecution({ errors: [checked] });
     },
   };
 }

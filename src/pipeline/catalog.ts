@@ -1,4 +1,3 @@
-import type { Logger } from '../logger.js';
 import type { RunStore } from '../store/run-store.js';
 import { compileStoredDefinition } from './definition/compile.js';
 import type { Env } from './definition/interpolate.js';
@@ -16,7 +15,6 @@ export interface PipelineCatalogOptions {
   /** what `${VAR}` in model ids reads */
   vars: Env;
   store: Pick<RunStore, 'savePipeline' | 'pipelineDefinition'>;
-  logger: Logger;
   /** model ids allowed besides the pipelines' own (ALLOWED_MODEL_IDS and the configured models) */
   allowedModelIds?: readonly string[];
 }
@@ -69,11 +67,6 @@ export class PipelineCatalog {
 
   get defaultName(): string {
     return this.registry.defaultName;
-  }
-
-  /** Every model id a pipeline names, fallbacks included: the ids a run may use by default. */
-  modelIds(): Set<string> {
-    return modelIdsOf(this.registry);
   }
 
   /** The ids a request may name and a run may call: the pipelines' and ALLOWED_MODEL_IDS. */

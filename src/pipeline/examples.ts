@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { toAppError } from '../errors.js';
 import type { CompiledPipeline, PipelineExample } from './definition/types.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -80,18 +81,6 @@ function compare(stage: string, expected: Record<string, unknown> | undefined, a
     field: `${stage}.${key}`,
     expected: value,
     actual: actual[key],
-    ok: deepEqual(value, actual[key]),
+    ok: isDeepStrictEqual(value, actual[key]),
   }));
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return (
-    ka.length === kb.length &&
-    ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-  );
 }
