@@ -76,8 +76,29 @@ export async function runSpecialization(
   return { ...value, ...metrics, decidedBy: 'MODEL', rule: null };
 }
 
+/** Bounded checks already built, per entity schema and bounds: built once, not for every extraction. */
+const bounded = new WeakMap<z.ZodType<Record<string, unknown>>, Map<string, z.ZodType<Record<string, unknown>>>>();
+
 /** The entity check, plus the bounds: a string too long or too many keys is a problem the model is told of. */
 function boundedEntities(
+  schema: z.ZodType<Record<string, unknown>>,
+  bounds: EntityBounds,
+): z.ZodType<Record<string, unknown>> {
+  const key = `${bounds.maxChars}:${bounds.maxKeys}`;
+  let byBounds = bounded.get(schema);
+  if (!byBounds) {
+    byBounds = new Map();
+    bounded.set(schema, byBounds);
+  }
+  let check = byBounds.get(key);
+  if (!check) {
+    check = buildBoundedEntities(schema, bounds);
+    byBounds.set(key, check);
+  }
+  return check;
+}
+
+function buildBoundedEntities(
   schema: z.ZodType<Record<string, unknown>>,
   bounds: EntityBounds,
 ): z.ZodType<Record<string, unknown>> {
