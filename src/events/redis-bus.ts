@@ -66,6 +66,7 @@ export class RedisEventBus implements EventBus {
     });
     // the subscription is queued while Redis is away and restored after each reconnect
     this.sub = new Redis(url, { ...common, maxRetriesPerRequest: null, autoResubscribe: true });
+    handleResubscribes(this.sub);
     this.watch('pub', this.pub);
     this.watch('sub', this.sub);
 
@@ -149,6 +150,21 @@ export class RedisEventBus implements EventBus {
     this.closing = true;
     await Promise.all([quit(this.pub), quit(this.sub)]);
   }
+}
+
+/**
+ * ioredis resubscribes after a reconnect with `subscribe()` and drops the
+ * promise: if the connection closes before Redis answers (a shutdown during
+ * an outage), that rejection is unhandled and would end the process. Every
+ * subscribe of this client gets a handler; callers still see the outcome.
+ */
+function handleResubscribes(client: Redis): void {
+  const subscribe = client.subscribe.bind(client) as (...channels: string[]) => Promise<unknown>;
+  client.subscribe = ((...channels: string[]) => {
+    const done = subscribe(...channels);
+    done.catch(() => {});
+    return done;
+  }) as Redis['subscribe'];
 }
 
 function isEnvelope(v: unknown): v is Envelope {
