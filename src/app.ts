@@ -21,6 +21,7 @@ import { PATHS } from './http/paths.js';
 import { useHideSchemaHints, withoutSchemaHints } from './http/schema-hints.js';
 import { useAccess } from './http/use-access.js';
 import { useBodyLimit } from './http/use-body-limit.js';
+import { useCompiledExecution } from './http/use-compiled-execution.js';
 import { useConsole } from './http/use-console.js';
 import { useDrainGate } from './http/use-drain-gate.js';
 import { useMetrics } from './http/use-metrics-endpoint.js';
@@ -161,6 +162,10 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
     ...(tracing ? [useTracing()] : []),
     // 12. incremental delivery: @defer on specialization sends extraction first
     useDeferStream(),
+    // queries and mutations without @defer/@stream run as code compiled once per document
+    ...(config.graphqlJit
+      ? [useCompiledExecution((errors) => logger.warn({ errors }, 'graphql-jit could not compile a document'))]
+      : []),
     // 13. a client that goes away stops resolvers that have not started (calls under way go on)
     useExecutionCancellation(),
     // 14. last, so only subscriptions that will start take a slot: per key, per WebSocket, and the open gauge

@@ -84,6 +84,8 @@ export interface Config {
   pipelines: PipelinesConfig;
   /** CONSOLE: serve the operations console at /console (and redirect / to it) */
   console: boolean;
+  /** GRAPHQL_JIT: run queries and mutations as compiled code (graphql-jit) where it is correct; off is the kill switch */
+  graphqlJit: boolean;
 }
 
 /** Where pipeline definitions come from, and what `${VAR}` in their model ids may read. */
@@ -204,6 +206,7 @@ const envSchema = z.object({
   MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 1_000_000, 100),
   MAX_SUBSCRIPTIONS_PER_KEY: int(1, 10_000_000, 5000),
   CONSOLE: boolish,
+  GRAPHQL_JIT: boolish,
 });
 
 type Env = Record<string, string | undefined>;
@@ -365,6 +368,7 @@ export function loadConfig(env: Env, hash: (key: string) => string = sha256Hex):
     pipelines: pipelinesConfig(env, e),
     // a static page whose every call carries a key: as safe to serve in production as the API itself
     console: isTrue(e.CONSOLE, true),
+    graphqlJit: isTrue(e.GRAPHQL_JIT, true),
   };
 }
 

@@ -291,3 +291,12 @@ describe('CONSOLE', () => {
     expect(configError({ CONSOLE: 'maybe' }).variable).toBe('CONSOLE');
   });
 });
+
+describe('GRAPHQL_JIT', () => {
+  it('is on unless turned off, and refuses anything but a boolean', () => {
+    expect(loadConfig({}).graphqlJit).toBe(true);
+    expect(loadConfig({ GRAPHQL_JIT: 'false' }).graphqlJit).toBe(false);
+    expect(loadConfig({ GRAPHQL_JIT: 'on' }).graphqlJit).toBe(true);
+    expect(configError({ GRAPHQL_JIT: 'maybe' }).variable).toBe('GRAPHQL_JIT');
+  });
+});
