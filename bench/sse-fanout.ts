@@ -1,0 +1,173 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  cpuMsOf,
+  prepareRuntime,
+  ROOT,
+  rssOf,
+  type ServerProc,
+  startServerProcess,
+  startSimulatorProcess,
+} from './processes.js';
+import { summariseProfile } from './profile.js';
+import { openSubscribers } from './sse.js';
+
+/**
+ * The SSE fan-out alone, with the evidence `npm run bench` has no room for:
+ * the server's CPU to open the subscribers and to deliver one run to them,
+ * its V8 heap next to its RSS before, with and after them (from /metrics),
+ * and on request a CPU profile or heap snapshots of the server.
+ *
+ *   npx tsx bench/sse-fanout.ts [--subscribers 10000] [--cpu-prof] [--heap-snapshots] [--server build|tsx]
+ *
+ * Profiles and snapshots go to bench/results/sse-fanout/.
+ */
+
+const USAGE = `Usage: npx tsx bench/sse-fanout.ts [--subscribers n] [--cpu-prof] [--heap-snapshots] [--server build|tsx]`;
+
+const { values: args } = parseArgs({
+  options: {
+    subscribers: { type: 'string', default: '10000' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'heap-snapshots': { type: 'boolean', default: false },
+    server: { type: 'string', default: 'build' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const count = Number(args.subscribers);
+if (!Number.isInteger(count) || count <= 0) throw new Error('--subscribers takes a whole number');
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MB = 2 ** 20;
+/** the monotonic clock V8 stamps profile samples with, in µs */
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+const phases = {
+  open: { startUs: 0, endUs: 0 },
+  deliver: { startUs: 0, endUs: 0 },
+  close: { startUs: 0, endUs: 0 },
+};
+
+/** The V8 heap and the rest, as the server's own /metrics reports them. */
+async function heapOf(server: ServerProc): Promise<{ used: number; total: number; external: number }> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^orchestrator_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    used: read('nodejs_heap_size_used_bytes'),
+    total: read('nodejs_heap_size_total_bytes'),
+    external: read('nodejs_external_memory_bytes'),
+  };
+}
+
+async function memory(server: ServerProc, label: string): Promise<void> {
+  const h = await heapOf(server);
+  log(
+    `  ${label}: RSS ${(rssOf(server.pid) / MB).toFixed(0)} MB, V8 heap used ${(h.used / MB).toFixed(0)} MB ` +
+      `of ${(h.total / MB).toFixed(0)} MB, external ${(h.external / MB).toFixed(0)} MB`,
+  );
+}
+
+const outDir = join(ROOT, 'bench', 'results', 'sse-fanout');
+mkdirSync(outDir, { recursive: true });
+const nodeArgs: string[] = [`--diagnostic-dir=${outDir}`];
+if (args['cpu-prof']) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${outDir}`);
+if (args['heap-snapshots']) nodeArgs.push('--heapsnapshot-signal=SIGUSR2');
+for (const f of readdirSync(outDir)) rmSync(join(outDir, f), { force: true });
+
+const rt = prepareRuntime(args.server === 'tsx' ? 'tsx' : 'build', log);
+const sim = await startSimulatorProcess(rt, 0);
+const dir = mkdtempSync(join(tmpdir(), 'sse-fanout-'));
+const server = await startServerProcess(rt, sim.url, join(dir, 'runs.sqlite'), nodeArgs);
+const snapshot = async (label: string) => {
+  if (!args['heap-snapshots']) return;
+  const before = new Set(readdirSync(outDir));
+  process.kill(server.pid, 'SIGUSR2');
+  // the snapshot is written synchronously by the server; wait for the file to appear and settle
+  for (let i = 0; i < 600; i++) {
+    await sleep(500);
+    const fresh = readdirSync(outDir).filter((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (fresh.length > 0) {
+      await sleep(1000);
+      log(`  heap snapshot (${label}): ${fresh[0]}`);
+      return;
+    }
+  }
+};
+
+try {
+  const { hostname, port } = new URL(server.url);
+  // one run first, so the code paths are warm and the baseline holds what any working server holds
+  await orchestrate(server);
+  await sleep(1000);
+  await memory(server, 'before');
+  await snapshot('before');
+  const cpu0 = cpuMsOf(server.pid);
+  phases.open.startUs = nowUs();
+  const subs = await openSubscribers(hostname, Number(port), count);
+  phases.open.endUs = nowUs();
+  const cpu1 = cpuMsOf(server.pid);
+  log(`opened ${subs.connected} in ${subs.openMs.toFixed(0)} ms; server CPU ${(cpu1 - cpu0).toFixed(0)} ms`);
+  await sleep(1000);
+  await memory(server, 'with them');
+  const first = subs.waitForAll('"stage":"RECEIVED"', 60_000);
+  const last = subs.waitForAll('"stage":"COMPLETE"', 60_000);
+  const cpu2 = cpuMsOf(server.pid);
+  const t0 = performance.now();
+  phases.deliver.startUs = nowUs();
+  await orchestrate(server);
+  const [a, b] = await Promise.all([first, last]);
+  phases.deliver.endUs = nowUs();
+  const cpu3 = cpuMsOf(server.pid);
+  log(
+    `one event to ${a.reached} in ${(a.lastAt - t0).toFixed(0)} ms; the whole run (5 events) to ${b.reached} in ` +
+      `${(b.lastAt - t0).toFixed(0)} ms; server CPU ${(cpu3 - cpu2).toFixed(0)} ms`,
+  );
+  await snapshot('with them');
+  phases.close.startUs = nowUs();
+  subs.close();
+  await sleep(2000);
+  phases.close.endUs = nowUs();
+  await memory(server, '2 s after closing');
+  await sleep(8000);
+  await memory(server, '10 s after closing');
+  await snapshot('after closing');
+  await memory(server, 'after the snapshot (which collects garbage first)');
+} finally {
+  await server.stop();
+  await sim.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (args['cpu-prof']) {
+  const file = readdirSync(outDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('the server wrote no CPU profile');
+  for (const [name, window] of Object.entries(phases)) {
+    const s = summariseProfile(join(outDir, file), 30, window);
+    log(`\n${name}: busy ${s.busyMs.toFixed(0)} ms of ${s.totalMs.toFixed(0)} ms`);
+    log('  self, by area:');
+    for (const r of s.selfByArea.slice(0, 15)) log(`    ${r.pct.toFixed(1).padStart(5)} %  ${r.name}`);
+    log('  self, by function:');
+    for (const r of s.selfByFunction.slice(0, 30)) log(`    ${r.pct.toFixed(1).padStart(5)} %  ${r.name}`);
+    log('  inclusive, by function:');
+    for (const r of s.inclusiveByFunction.slice(0, 30)) log(`    ${r.pct.toFixed(1).padStart(5)} %  ${r.name}`);
+  }
+}
+
+async function orchestrate(s: ServerProc): Promise<void> {
+  const res = await fetch(`${s.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation($t: String!) { orchestrate(input: {text: $t, eager: true}) { id } }',
+      variables: { t: 'I need to change my flight to next Tuesday and update my seat to 14A' },
+    }),
+  });
+  const answer = (await res.json()) as { errors?: unknown };
+  if (answer.errors) throw new Error(`the eager run failed: ${JSON.stringify(answer.errors)}`);
+}
