@@ -19,6 +19,7 @@ import { createMaskError } from './http/mask-error.js';
 import { OriginPolicy, useOriginPolicy } from './http/origin-policy.js';
 import { PATHS } from './http/paths.js';
 import { useHideSchemaHints, withoutSchemaHints } from './http/schema-hints.js';
+import { useSseFanOut } from './http/sse-response.js';
 import { useAccess } from './http/use-access.js';
 import { useBodyLimit } from './http/use-body-limit.js';
 import { useCompiledExecution } from './http/use-compiled-execution.js';
@@ -29,6 +30,7 @@ import { usePersistedOperationsOnly } from './http/use-persisted-operations-only
 import { useReadiness } from './http/use-readiness.js';
 import { useRequestLog } from './http/use-request-log.js';
 import { useRestOrchestrate } from './http/use-rest-orchestrate.js';
+import { useSharedSubscriptionResults } from './http/use-shared-subscription-results.js';
 import { useSubscriptionLimits } from './http/use-subscription-limits.js';
 import { useTracing } from './http/use-tracing.js';
 import type { WebSocketOptions } from './http/websocket.js';
@@ -168,7 +170,10 @@ export async function createApp(config: Config, deps: RuntimeDeps = {}): Promise
       : []),
     // 13. a client that goes away stops resolvers that have not started (calls under way go on)
     useExecutionCancellation(),
-    // 14. last, so only subscriptions that will start take a slot: per key, per WebSocket, and the open gauge
+    // 14. subscribers asking the same thing share each event's execution and, over SSE, its bytes
+    useSharedSubscriptionResults(),
+    useSseFanOut(),
+    // 15. last, so only subscriptions that will start take a slot: per key, per WebSocket, and the open gauge
     useSubscriptionLimits(new SubscriptionSlots(config.subscriptionLimits), metrics),
   ];
 

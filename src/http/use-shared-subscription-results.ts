@@ -1,0 +1,170 @@
+import { buildExecutionContext, execute } from '@graphql-tools/executor';
+import {
+  createSourceEventStream,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
+  Kind,
+  visit,
+} from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { Caller } from './use-access.js';
+
+/**
+ * One execution per event for every subscriber that asked the same thing.
+ *
+ * GraphQL executes a subscription's document once per event per subscriber
+ * (MapSourceToResponseEvent). 10,000 dashboards on `pipelineEvents` would
+ * execute the same document over the same event 10,000 times. Here the first
+ * subscriber to reach an event executes it; every other subscriber whose
+ * document, operation, variables and caller are the same gets the same
+ * result object, which the SSE response (sse-response.ts) also serialises
+ * only once. Subscribers still each run the field's own `subscribe` (access,
+ * history replay, gap repair), so what each receives and when is unchanged.
+ *
+ * Shared only when sharing cannot be told apart:
+ * - the event is one object handed to every subscriber (the bus delivers the
+ *   same object to all its listeners; a replayed event read from the store is
+ *   a fresh object and is executed for its subscriber alone);
+ * - the caller is part of the key, so a field that ever depends on who asks
+ *   is still answered per caller, and a subscriber's request context or
+ *   signal never decides anything for another (neither is passed on);
+ * - documents with @defer or @stream (incremental results) and execution
+ *   arguments the executor refuses take the executor's own path, unchanged.
+ */
+export function useSharedSubscriptionResults(): Plugin {
+  const shared = new SharedResults();
+  return {
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      if (!shareable(args.document)) return;
+      setSubscribeFn((subscribeArgs) => shared.subscribe(subscribeArgs, subscribeFn));
+    },
+  };
+}
+
+type Subscribe = (args: ExecutionArgs) => unknown;
+
+/** Executions of one event, by subscriber key: dropped with the event. */
+type ByKey = Map<string, Promise<ExecutionResult> | ExecutionResult>;
+
+export class SharedResults {
+  private readonly byEvent = new WeakMap<object, ByKey>();
+  private readonly documentIds = new WeakMap<DocumentNode, number>();
+  private nextDocumentId = 0;
+  /** executions run; the rest were shared (for tests) */
+  executions = 0;
+
+  async subscribe(args: ExecutionArgs, fallback: Subscribe): Promise<unknown> {
+    // bad variables and the like: the executor's own answer (its status and codes), from its own path
+    if (!executable(args)) return fallback(args);
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source;
+    const key = this.keyOf(args);
+    // the event's execution must not see one subscriber's signal or abort with it
+    const base: ExecutionArgs = { ...args, signal: undefined } as ExecutionArgs;
+    return new SharedResultStream(source[Symbol.asyncIterator](), (event) => this.resultOf(event, key, base), args);
+  }
+
+  private resultOf(event: unknown, key: string, args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult {
+    if (typeof event !== 'object' || event === null) return this.run(event, args);
+    let byKey = this.byEvent.get(event);
+    if (!byKey) {
+      byKey = new Map();
+      this.byEvent.set(event, byKey);
+    }
+    let result = byKey.get(key);
+    if (!result) {
+      result = this.run(event, args);
+      byKey.set(key, result);
+    }
+    return result;
+  }
+
+  private run(event: unknown, args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult {
+    this.executions++;
+    // a subscription document executed over one event: what MapSourceToResponseEvent does
+    return execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
+  }
+
+  private keyOf(args: ExecutionArgs): string {
+    let id = this.documentIds.get(args.document);
+    if (id === undefined) {
+      id = this.nextDocumentId++;
+      this.documentIds.set(args.document, id);
+    }
+    const caller = (args.contextValue as { caller?: Caller } | undefined)?.caller?.principal;
+    return JSON.stringify([id, args.operationName ?? null, args.variableValues ?? null, caller?.name, caller?.role]);
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
+/** A subscriber's events, each mapped to its (shared) result; `return()` reaches the source at once. */
+class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly resultOf: (event: unknown) => Promise<ExecutionResult> | ExecutionResult,
+    private readonly args: ExecutionArgs,
+  ) {}
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    let event: IteratorResult<unknown>;
+    try {
+      event = await this.source.next();
+    } catch (err) {
+      // as the executor does: a failing source is an error of the operation
+      throw new GraphQLError(err instanceof Error ? err.message : String(err), {
+        originalError: err instanceof Error ? err : undefined,
+        nodes: operationOf(this.args),
+      });
+    }
+    if (event.done) return DONE;
+    return { value: await this.resultOf(event.value), done: false };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    return DONE;
+  }
+
+  async throw(err?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    if (this.source.throw) await this.source.throw(err);
+    else await this.source.return?.();
+    return DONE;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+function operationOf(args: ExecutionArgs) {
+  return args.document.definitions.filter(
+    (d) => d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
+  );
+}
+
+const shareableDocuments = new WeakMap<DocumentNode, boolean>();
+
+/** No @defer or @stream anywhere in the document: each event is one plain result. */
+function shareable(document: DocumentNode): boolean {
+  let verdict = shareableDocuments.get(document);
+  if (verdict === undefined) {
+    let incremental = false;
+    visit(document, {
+      Directive(node) {
+        if (node.name.value === 'defer' || node.name.value === 'stream') incremental = true;
+      },
+    });
+    verdict = !incremental;
+    shareableDocuments.set(document, verdict);
+  }
+  return verdict;
+}
+
+/** Whether the executor accepts these arguments (one operation found, variables coerced). */
+function executable(args: ExecutionArgs): boolean {
+  // the executor's own check, without running anything: an execution context or errors
+  return !Array.isArray(buildExecutionContext(args));
+}

@@ -1,0 +1,211 @@
+import { GraphQLError } from 'graphql';
+import { createSchema, createYoga, getSSEProcessor, type Plugin } from 'graphql-yoga';
+import { describe, expect, it, vi } from 'vitest';
+import { frameOf, KeepAlive, useSseFanOut } from '../../src/http/sse-response.js';
+import { useSharedSubscriptionResults } from '../../src/http/use-shared-subscription-results.js';
+
+/**
+ * A bus like ours: every listener gets the same event object. `fields` counts
+ * how often the event type's fields are resolved, i.e. how often a document
+ * is executed over an event.
+ */
+function fanOutSchema() {
+  const listeners = new Set<(e: object) => void>();
+  const fields = { calls: 0 };
+  let pulls = 0;
+  const schema = createSchema({
+    typeDefs: /* GraphQL */ `
+      type Query { ok: Boolean }
+      type Tick { n: Int!, label(prefix: String): String! }
+      type Subscription { ticks: Tick!, endless: Tick!, replayed: Tick! }
+    `,
+    resolvers: {
+      Tick: {
+        n: (t: { n: number }) => {
+          fields.calls++;
+          return t.n;
+        },
+        label: (t: { n: number }, a: { prefix?: string }) => `${a.prefix ?? ''}${t.n}`,
+      },
+      Subscription: {
+        ticks: {
+          subscribe: () => {
+            const queue: object[] = [];
+            let wake: (() => void) | undefined;
+            const listener = (e: object) => {
+              queue.push(e);
+              wake?.();
+            };
+            listeners.add(listener);
+            return {
+              [Symbol.asyncIterator]() {
+                return this;
+              },
+              async next() {
+                while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+                const value = queue.shift() as { n: number };
+                return { value, done: value.n < 0 };
+              },
+              async return() {
+                listeners.delete(listener);
+                return { value: undefined, done: true };
+              },
+            };
+          },
+          resolve: (e: unknown) => e,
+        },
+        // a source that never runs dry: only the client's reading may pace it
+        endless: {
+          subscribe: async function* () {
+            for (let n = 0; ; n++) {
+              pulls++;
+              yield { n };
+            }
+          },
+          resolve: (e: unknown) => e,
+        },
+        // each subscriber gets its own copy of each event, as a replay from the store gives
+        replayed: {
+          subscribe: async function* () {
+            for (let n = 1; n <= 2; n++) yield { n };
+          },
+          resolve: (e: unknown) => e,
+        },
+      },
+    },
+  });
+  return {
+    schema,
+    fields,
+    pulls: () => pulls,
+    listeners,
+    publish(n: number) {
+      const event = { n };
+      for (const l of listeners) l(event);
+    },
+  };
+}
+
+function yogaWith(schema: ReturnType<typeof fanOutSchema>['schema'], plugins: Plugin[]) {
+  return createYoga({ schema, plugins, logging: false });
+}
+
+function subscribe(yoga: ReturnType<typeof yogaWith>, query: string, variables: Record<string, unknown> = {}) {
+  return yoga.fetch('http://yoga/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ query, variables }),
+  });
+}
+
+async function waitFor(cond: () => boolean) {
+  await vi.waitFor(() => expect(cond()).toBe(true), { timeout: 5000, interval: 5 });
+}
+
+describe('SSE fan-out: one execution and one serialisation per event for subscribers asking the same thing', () => {
+  it('executes each event once for 20 subscribers of one document, and once more per other document or variables', async () => {
+    const s = fanOutSchema();
+    const yoga = yogaWith(s.schema, [useSharedSubscriptionResults(), useSseFanOut()]);
+    const same = await Promise.all(Array.from({ length: 20 }, () => subscribe(yoga, 'subscription { ticks { n } }')));
+    const other = await subscribe(yoga, 'subscription { ticks { n label } }');
+    const withVars = await subscribe(yoga, 'subscription($p: String) { ticks { n label(prefix: $p) } }', { p: '#' });
+    await waitFor(() => s.listeners.size === 22);
+    s.publish(1);
+    s.publish(2);
+    s.publish(-1);
+    const texts = await Promise.all([...same, other, withVars].map((r) => r.text()));
+    // 2 events (the third ends the streams) x 3 distinct (document, variables)
+    expect(s.fields.calls).toBe(6);
+    const expected =
+      ':\n\n' +
+      'event: next\ndata: {"data":{"ticks":{"n":1}}}\n\n' +
+      'event: next\ndata: {"data":{"ticks":{"n":2}}}\n\n' +
+      'event: complete\ndata:\n\n';
+    for (const t of texts.slice(0, 20)) expect(t).toBe(expected);
+    expect(texts[21]).toContain('data: {"data":{"ticks":{"n":2,"label":"#2"}}}\n\n');
+  });
+
+  it('executes for each subscriber when each has its own event object (a replay read from the store)', async () => {
+    const s = fanOutSchema();
+    const yoga = yogaWith(s.schema, [useSharedSubscriptionResults(), useSseFanOut()]);
+    const texts = await Promise.all(
+      Array.from({ length: 5 }, async () => (await subscribe(yoga, 'subscription { replayed { n } }')).text()),
+    );
+    expect(s.fields.calls).toBe(10);
+    for (const t of texts) expect(t).toContain('data: {"data":{"replayed":{"n":2}}}');
+  });
+
+  it('writes what Yoga wrote, byte for byte, for the same subscription', async () => {
+    const run = async (plugins: Plugin[]) => {
+      const s = fanOutSchema();
+      const yoga = yogaWith(s.schema, plugins);
+      const res = await subscribe(yoga, 'subscription { ticks { n label(prefix: "x") } }');
+      await waitFor(() => s.listeners.size === 1);
+      s.publish(7);
+      s.publish(-1);
+      return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+    };
+    expect(await run([useSharedSubscriptionResults(), useSseFanOut()])).toEqual(await run([]));
+  });
+
+  it('pulls events only as fast as the client reads them', async () => {
+    const s = fanOutSchema();
+    const yoga = yogaWith(s.schema, [useSharedSubscriptionResults(), useSseFanOut()]);
+    const res = await subscribe(yoga, 'subscription { endless { n } }');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await waitFor(() => s.pulls() > 10);
+    await new Promise((r) => setTimeout(r, 200));
+    // an unread body holds a few kilobytes of frames, then the source waits
+    const held = s.pulls();
+    expect(held).toBeLessThan(2_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.pulls()).toBe(held);
+    await reader.cancel();
+  });
+
+  it('replaces only the SSE processor Yoga chose, recognising it by the name Yoga gives it', () => {
+    const plugin = useSseFanOut();
+    const set = vi.fn();
+    const stream = { async *[Symbol.asyncIterator]() {} };
+    const payload = (resultProcessor: unknown, result: unknown) =>
+      ({ result, resultProcessor, setResultProcessor: set }) as never;
+    plugin.onResultProcess?.(payload(getSSEProcessor(), stream));
+    expect(set).toHaveBeenCalledTimes(1);
+    expect(set.mock.calls[0]?.[1]).toBe('text/event-stream');
+    // a single result over SSE, or another processor (multipart for @defer): Yoga's own
+    plugin.onResultProcess?.(payload(getSSEProcessor(), { data: {} }));
+    plugin.onResultProcess?.(payload(function processMultipartResult() {}, stream));
+    expect(set).toHaveBeenCalledTimes(1);
+  });
+
+  it("serialises a result's frame once, without the server's internal error extensions", () => {
+    const result = {
+      data: null,
+      errors: [new GraphQLError('too many', { extensions: { code: 'TOO_MANY', http: { status: 429 } } })],
+    };
+    const frame = frameOf(result);
+    expect(frameOf(result)).toBe(frame);
+    expect(frame.toString()).toBe(
+      'event: next\ndata: {"data":null,"errors":[{"message":"too many","extensions":{"code":"TOO_MANY"}}]}\n\n',
+    );
+  });
+});
+
+describe('KeepAlive: one timer for every idle SSE stream', () => {
+  it('pings every stream it holds, and stops its timer once none is left', async () => {
+    const keepAlive = new KeepAlive(5);
+    const a = { ping: vi.fn() };
+    const b = { ping: vi.fn() };
+    keepAlive.add(a);
+    keepAlive.add(b);
+    await vi.waitFor(() => expect(b.ping.mock.calls.length).toBeGreaterThan(1));
+    expect(a.ping.mock.calls.length).toBeGreaterThan(1);
+    keepAlive.delete(a);
+    keepAlive.delete(b);
+    expect(keepAlive.size).toBe(0);
+    const after = b.ping.mock.calls.length;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(b.ping.mock.calls.length).toBe(after);
+  });
+});
