@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
 import {
   cpuMsOf,
   prepareRuntime,
@@ -20,18 +21,25 @@ import { openSubscribers } from './sse.js';
  * its V8 heap next to its RSS before, with and after them (from /metrics),
  * and on request a CPU profile or heap snapshots of the server.
  *
- *   npx tsx bench/sse-fanout.ts [--subscribers 10000] [--cpu-prof] [--heap-snapshots] [--server build|tsx]
+ *   npx tsx bench/sse-fanout.ts [--subscribers 10000] [--cpu-prof] [--heap-snapshots]
+ *     [--watch-seconds 10] [--gc] [--server build|tsx]
+ *
+ * --watch-seconds: how long to keep sampling the memory after the subscribers
+ * close; --gc: then force a full collection (over the inspector protocol).
  *
  * Profiles and snapshots go to bench/results/sse-fanout/.
  */
 
-const USAGE = `Usage: npx tsx bench/sse-fanout.ts [--subscribers n] [--cpu-prof] [--heap-snapshots] [--server build|tsx]`;
+const USAGE = `Usage: npx tsx bench/sse-fanout.ts [--subscribers n] [--cpu-prof] [--heap-snapshots]
+  [--watch-seconds s] [--gc] [--server build|tsx]`;
 
 const { values: args } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '10000' },
     'cpu-prof': { type: 'boolean', default: false },
     'heap-snapshots': { type: 'boolean', default: false },
+    'watch-seconds': { type: 'string', default: '10' },
+    gc: { type: 'boolean', default: false },
     server: { type: 'string', default: 'build' },
     help: { type: 'boolean', default: false },
   },
@@ -78,6 +86,8 @@ mkdirSync(outDir, { recursive: true });
 const nodeArgs: string[] = [`--diagnostic-dir=${outDir}`];
 if (args['cpu-prof']) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${outDir}`);
 if (args['heap-snapshots']) nodeArgs.push('--heapsnapshot-signal=SIGUSR2');
+// a full collection on demand, through the inspector: what is left after it is live, not garbage
+if (args.gc) nodeArgs.push('--inspect=127.0.0.1:0');
 for (const f of readdirSync(outDir)) rmSync(join(outDir, f), { force: true });
 
 const rt = prepareRuntime(args.server === 'tsx' ? 'tsx' : 'build', log);
@@ -134,10 +144,18 @@ try {
   await sleep(2000);
   phases.close.endUs = nowUs();
   await memory(server, '2 s after closing');
-  await sleep(8000);
-  await memory(server, '10 s after closing');
+  const watchS = Number(args['watch-seconds']);
+  for (let s = 10; s <= watchS; s += s < 30 ? 10 : 30) {
+    await sleep(s === 10 ? 8000 : (s <= 30 ? 10 : 30) * 1000);
+    await memory(server, `${s} s after closing`);
+  }
+  if (args.gc) {
+    await collectGarbage(server);
+    await sleep(1000);
+    await memory(server, 'after a full collection (HeapProfiler.collectGarbage)');
+  }
   await snapshot('after closing');
-  await memory(server, 'after the snapshot (which collects garbage first)');
+  if (args['heap-snapshots']) await memory(server, 'after the snapshot (which collects garbage first)');
 } finally {
   await server.stop();
   await sim.stop();
@@ -157,6 +175,24 @@ if (args['cpu-prof']) {
     log('  inclusive, by function:');
     for (const r of s.inclusiveByFunction.slice(0, 30)) log(`    ${r.pct.toFixed(1).padStart(5)} %  ${r.name}`);
   }
+}
+
+/** Asks the server's V8 for a full garbage collection over the inspector protocol. */
+async function collectGarbage(s: ServerProc): Promise<void> {
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(s.output())?.[1];
+  if (!url) throw new Error(`no inspector URL in the server's output:\n${s.output()}`);
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  await new Promise<void>((resolve) => {
+    socket.on('message', (m) => {
+      if ((JSON.parse(String(m)) as { id?: number }).id === 1) resolve();
+    });
+    socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+  });
+  socket.close();
 }
 
 async function orchestrate(s: ServerProc): Promise<void> {
