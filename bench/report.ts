@@ -24,6 +24,15 @@ export interface SseResult {
   rssBefore: number;
   rssWith: number;
   rssAfterClose: number;
+  /**
+   * the first RSS sampled (every 5 s, up to 90 s after they closed) within 20 %
+   * of rssBefore, and when: V8 collects an idle heap's garbage on its own
+   * schedule; undefined: not back within 90 s
+   */
+  rssRecovered?: { rss: number; afterS: number };
+  /** the server's CPU to open them, and to deliver the run's five events to them, ms */
+  openCpuMs: number;
+  deliverCpuMs: number;
   /** from sending the mutation to the last subscriber receiving RECEIVED */
   firstEventMs: number;
   firstEventReached: number;
@@ -151,8 +160,16 @@ function otherRows(r: BenchReport): string[][] {
       `${s.connected} (opened in ${f(s.openMs / 1000, 1)} s)`,
     ]);
     rows.push([
-      'SSE: server RSS before / with them / after closing',
+      'SSE: server RSS before / with them / 2 s after closing',
       `${mb(s.rssBefore)} / ${mb(s.rssWith)} / ${mb(s.rssAfterClose)}`,
+    ]);
+    rows.push([
+      'SSE: server RSS back within 20 % of before',
+      s.rssRecovered ? `${mb(s.rssRecovered.rss)}, ${s.rssRecovered.afterS} s after closing` : 'not within 90 s',
+    ]);
+    rows.push([
+      'SSE: server CPU to open them / to deliver the run (5 events) to them',
+      `${f(s.openCpuMs, 0)} ms / ${f(s.deliverCpuMs, 0)} ms`,
     ]);
     rows.push([
       'SSE: one event (RECEIVED) to all of them',

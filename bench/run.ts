@@ -269,12 +269,14 @@ function tempSqlite(dir: string, name: string): string {
   return join(dir, `${name}.sqlite`);
 }
 
-async function ssePhase(server: ServerProc, sim: SimProc, count: number): Promise<SseResult> {
+async function ssePhase(server: ServerProc, sim: SimProc, count: number, waitS: number): Promise<SseResult> {
   await sim.setLatency(0);
   const { hostname, port } = new URL(server.url);
   const rssBefore = rssOf(server.pid);
   log(`opening ${count} SSE subscriptions to pipelineEvents ...`);
+  const cpu0 = cpuMsOf(server.pid);
   const subs = await openSubscribers(hostname, Number(port), count);
+  const openCpuMs = cpuMsOf(server.pid) - cpu0;
   await sleep(1000);
   const rssWith = rssOf(server.pid);
   log(
@@ -282,6 +284,7 @@ async function ssePhase(server: ServerProc, sim: SimProc, count: number): Promis
   );
   const first = subs.waitForAll('"stage":"RECEIVED"', 60_000);
   const last = subs.waitForAll('"stage":"COMPLETE"', 60_000);
+  const cpu1 = cpuMsOf(server.pid);
   const t0 = performance.now();
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
@@ -294,10 +297,29 @@ async function ssePhase(server: ServerProc, sim: SimProc, count: number): Promis
   const answer = (await res.json()) as { errors?: unknown };
   if (answer.errors) throw new Error(`the eager run failed: ${JSON.stringify(answer.errors)}`);
   const [a, b] = await Promise.all([first, last]);
+  const deliverCpuMs = cpuMsOf(server.pid) - cpu1;
   subs.close();
   await sleep(2000);
   const rssAfterClose = rssOf(server.pid);
+  let rssRecovered: SseResult['rssRecovered'];
+  for (let s = 2; s <= waitS; s += 5) {
+    const rss = s === 2 ? rssAfterClose : rssOf(server.pid);
+    if (rss <= rssBefore * 1.2) {
+      rssRecovered = { rss, afterS: s };
+      break;
+    }
+    if (s + 5 <= waitS) await sleep(5000);
+  }
+  log(
+    `  server RSS ${(rssBefore / 2 ** 20).toFixed(0)} MB before, ${(rssAfterClose / 2 ** 20).toFixed(0)} MB 2 s after closing, ` +
+      (rssRecovered
+        ? `${(rssRecovered.rss / 2 ** 20).toFixed(0)} MB ${rssRecovered.afterS} s after`
+        : `not back within ${waitS} s`),
+  );
   return {
+    openCpuMs,
+    deliverCpuMs,
+    rssRecovered,
     subscribers: count,
     connected: subs.connected,
     openMs: subs.openMs,
@@ -418,6 +440,25 @@ function evaluate(r: BenchReport): BenchReport['targets'] {
       value: `${r.sse.connected} subscribers: ${(r.sse.rssWith / 2 ** 20).toFixed(0)} MB`,
       met: at10k ? r.sse.connected >= 10_000 && r.sse.rssWith < 2 ** 30 : undefined,
     });
+    out.push(
+      {
+        target: 'SSE: one event to every subscriber in <= 200 ms',
+        value: `${r.sse.firstEventMs.toFixed(0)} ms to ${r.sse.firstEventReached}`,
+        met: at10k ? r.sse.firstEventMs <= 200 && r.sse.firstEventReached === r.sse.connected : undefined,
+      },
+      {
+        target: 'SSE: opening them in <= 3 s',
+        value: `${(r.sse.openMs / 1000).toFixed(1)} s`,
+        met: at10k ? r.sse.openMs <= 3000 : undefined,
+      },
+      {
+        target: 'SSE: RSS back within 20 % of before after they close',
+        value: r.sse.rssRecovered
+          ? `${(r.sse.rssRecovered.rss / 2 ** 20).toFixed(0)} MB (before ${(r.sse.rssBefore / 2 ** 20).toFixed(0)}), ${r.sse.rssRecovered.afterS} s after`
+          : `not within 90 s (before ${(r.sse.rssBefore / 2 ** 20).toFixed(0)} MB)`,
+        met: at10k ? r.sse.rssRecovered !== undefined : undefined,
+      },
+    );
   }
   return out;
 }
@@ -530,7 +571,7 @@ async function main(): Promise<void> {
     const inflightCell = serverCells.sort((a, b) => b.concurrency - a.concurrency || b.latencyMs - a.latencyMs)[0];
 
     let sse: SseResult | undefined;
-    if (settings.subscribers > 0) sse = await ssePhase(server, sim, settings.subscribers);
+    if (settings.subscribers > 0) sse = await ssePhase(server, sim, settings.subscribers, short ? 2 : 90);
 
     const simStats = await sim.stats();
     const total = simStats.tokenRequests - tokensBefore;

@@ -83,7 +83,10 @@ async function memory(server: ServerProc, label: string): Promise<void> {
 
 const outDir = join(ROOT, 'bench', 'results', 'sse-fanout');
 mkdirSync(outDir, { recursive: true });
-const nodeArgs: string[] = [`--diagnostic-dir=${outDir}`];
+const nodeArgs: string[] = [
+  `--diagnostic-dir=${outDir}`,
+  ...(process.env.SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+];
 if (args['cpu-prof']) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${outDir}`);
 if (args['heap-snapshots']) nodeArgs.push('--heapsnapshot-signal=SIGUSR2');
 // a full collection on demand, through the inspector: what is left after it is live, not garbage
