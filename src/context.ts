@@ -40,16 +40,26 @@ export interface ContextDeps {
   circuits: Context['circuits'];
 }
 
-export interface Loaders {
-  run: DataLoader<string, RunRecord | null>;
-  events: DataLoader<string, StageEvent[]>;
-}
+/**
+ * The request's loaders, each made on its first use: most operations (every
+ * subscription, a mutation) never load a stored run, and the context is built
+ * for each of them.
+ */
+export class Loaders {
+  private runLoader: DataLoader<string, RunRecord | null> | undefined;
+  private eventsLoader: DataLoader<string, StageEvent[]> | undefined;
 
-export function createLoaders(store: RunReader): Loaders {
-  return {
-    run: new DataLoader((ids) => store.getMany(ids)),
-    events: new DataLoader((ids) => store.eventsOfMany(ids)),
-  };
+  constructor(private readonly store: RunReader) {}
+
+  get run(): DataLoader<string, RunRecord | null> {
+    this.runLoader ??= new DataLoader((ids) => this.store.getMany(ids));
+    return this.runLoader;
+  }
+
+  get events(): DataLoader<string, StageEvent[]> {
+    this.eventsLoader ??= new DataLoader((ids) => this.store.eventsOfMany(ids));
+    return this.eventsLoader;
+  }
 }
 
 /**
@@ -59,12 +69,13 @@ export function createLoaders(store: RunReader): Loaders {
  * failure and retry it again).
  */
 export class StageCalls {
-  private readonly calls = new Map<string, Promise<ExtractionResult | SpecializationResult>>();
+  /** made on the first call: only mutations call stages */
+  private calls: Map<string, Promise<ExtractionResult | SpecializationResult>> | undefined;
 
   constructor(
     private readonly orchestrator: Orchestrator,
-    /** the request's signal: once it aborts, no stage is started for it */
-    private readonly signal: AbortSignal | undefined,
+    /** the request, whose signal is read on the first call: once it aborts, no stage is started for it */
+    private readonly request: Pick<Request, 'signal'> | undefined,
   ) {}
 
   /** `apiKey`: the caller's key, which pays for what the stage calls */
@@ -75,20 +86,30 @@ export class StageCalls {
     apiKey: string | null,
   ): Promise<ExtractionResult | SpecializationResult> {
     const key = `${runId}:${stage}:${retryFailed}`;
+    this.calls ??= new Map();
     let call = this.calls.get(key);
     if (!call) {
-      call = this.orchestrator.ensureStage(runId, stage, { signal: this.signal, retryFailed, apiKey });
+      call = this.orchestrator.ensureStage(runId, stage, { signal: this.request?.signal, retryFailed, apiKey });
       this.calls.set(key, call);
     }
     return call;
   }
 }
 
+/**
+ * Extends Yoga's initial context (the server context, `request`, `params`) in
+ * place rather than copying it: Yoga merges what this returns into that same
+ * object anyway (envelop's extendContext), and the copy by spread cost more
+ * than all the rest of the context.
+ */
 export function createContext(deps: ContextDeps, initial: YogaInitialContext): Context {
-  return {
-    ...initial,
-    ...deps,
-    loaders: createLoaders(deps.runs),
-    stageCalls: new StageCalls(deps.orchestrator, initial.request?.signal),
-  };
+  return Object.assign(initial, {
+    orchestrator: deps.orchestrator,
+    runs: deps.runs,
+    progress: deps.progress,
+    pipelines: deps.pipelines,
+    circuits: deps.circuits,
+    loaders: new Loaders(deps.runs),
+    stageCalls: new StageCalls(deps.orchestrator, initial.request),
+  });
 }
