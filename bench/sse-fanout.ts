@@ -131,15 +131,17 @@ try {
   const first = subs.waitForAll('"stage":"RECEIVED"', 60_000);
   const last = subs.waitForAll('"stage":"COMPLETE"', 60_000);
   const cpu2 = cpuMsOf(server.pid);
+  const client2 = cpuMsOf(process.pid);
   const t0 = performance.now();
   phases.deliver.startUs = nowUs();
   await orchestrate(server);
   const [a, b] = await Promise.all([first, last]);
   phases.deliver.endUs = nowUs();
   const cpu3 = cpuMsOf(server.pid);
+  const client3 = cpuMsOf(process.pid);
   log(
     `one event to ${a.reached} in ${(a.lastAt - t0).toFixed(0)} ms; the whole run (5 events) to ${b.reached} in ` +
-      `${(b.lastAt - t0).toFixed(0)} ms; server CPU ${(cpu3 - cpu2).toFixed(0)} ms`,
+      `${(b.lastAt - t0).toFixed(0)} ms; server CPU ${(cpu3 - cpu2).toFixed(0)} ms, this client's ${(client3 - client2).toFixed(0)} ms`,
   );
   await snapshot('with them');
   phases.close.startUs = nowUs();

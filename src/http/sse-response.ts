@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ExecutionResult } from 'graphql';
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import { type FetchAPI, isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 /**
@@ -111,7 +111,14 @@ class SseStream extends Readable {
         if (!this.push(frameOf(next.value))) return;
       }
     } catch (err) {
-      this.destroy(err instanceof Error ? err : new Error(String(err)));
+      // Yoga hands failures on as results; should one escape, the stream still ends as a stream should,
+      // never with an 'error' event on a body nobody listens to (an uncaught exception)
+      this.pings.delete(this);
+      if (this.destroyed) return;
+      const error = err instanceof GraphQLError ? err : new GraphQLError('Unexpected error.');
+      this.push(frameOf({ errors: [error] }));
+      this.push(COMPLETE);
+      this.push(null);
     } finally {
       this.pulling = false;
     }

@@ -209,3 +209,36 @@ describe('KeepAlive: one timer for every idle SSE stream', () => {
     expect(b.ping.mock.calls.length).toBe(after);
   });
 });
+
+describe('an SSE stream whose results fail', () => {
+  it('ends with the error as its last result, then complete, never with an error event on the body', async () => {
+    // Yoga turns a failing subscription into an error result before it gets here; this is what happens if one escapes
+    let processor: ((result: unknown, fetchAPI: unknown, type: string) => Promise<Response> | Response) | undefined;
+    const failing = {
+      [Symbol.asyncIterator]() {
+        let n = 0;
+        return {
+          async next(): Promise<IteratorResult<{ data: { n: number } }>> {
+            if (n++ === 0) return { value: { data: { n: 1 } }, done: false };
+            throw new Error('the source broke');
+          },
+        };
+      },
+    };
+    useSseFanOut().onResultProcess?.({
+      result: failing,
+      resultProcessor: getSSEProcessor(),
+      setResultProcessor: (p: typeof processor) => {
+        processor = p;
+      },
+    } as never);
+    const yoga = createYoga({ schema: fanOutSchema().schema, logging: false });
+    const res = await (processor as NonNullable<typeof processor>)(failing, yoga.fetchAPI, 'text/event-stream');
+    expect(await res.text()).toBe(
+      ':\n\n' +
+        'event: next\ndata: {"data":{"n":1}}\n\n' +
+        'event: next\ndata: {"errors":[{"message":"Unexpected error."}]}\n\n' +
+        'event: complete\ndata:\n\n',
+    );
+  });
+});
