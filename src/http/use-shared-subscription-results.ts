@@ -48,12 +48,10 @@ type Subscribe = (args: ExecutionArgs) => unknown;
 /** Executions of one event, by subscriber key: dropped with the event. */
 type ByKey = Map<string, Promise<ExecutionResult> | ExecutionResult>;
 
-export class SharedResults {
+class SharedResults {
   private readonly byEvent = new WeakMap<object, ByKey>();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 0;
-  /** executions run; the rest were shared (for tests) */
-  executions = 0;
 
   async subscribe(args: ExecutionArgs, fallback: Subscribe): Promise<unknown> {
     // bad variables and the like: the executor's own answer (its status and codes), from its own path
@@ -82,7 +80,6 @@ export class SharedResults {
   }
 
   private run(event: unknown, args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult {
-    this.executions++;
     // a subscription document executed over one event: what MapSourceToResponseEvent does
     return execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
   }
