@@ -5,7 +5,8 @@
  * stage a claim, the first attempt's event, and the outcome with the lease's
  * release and the usage), 32 runs at a time, and reports the CPU per run of
  * this process (the store's client side; for Redis the server's own CPU is
- * not counted) with 1,000 and then 100,000 runs stored.
+ * not counted) with 1,000 and then 100,000 runs stored. Run ids are the
+ * server's own (time-ordered: see src/pipeline/run-id.ts).
  *
  *   npx tsx bench/store-scale.ts
  */
@@ -13,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newRunId } from '../src/pipeline/run-id.js';
 import type { ExtractionResult, SpecializationResult, StageName } from '../src/pipeline/types.js';
 import { RedisRunStore } from '../src/store/redis-store.js';
 import type { RunStore } from '../src/store/run-store.js';
@@ -49,7 +51,7 @@ async function oneRun(store: RunStore): Promise<void> {
   const now = () => new Date().toISOString();
   const { run } = await store.create(
     {
-      id: randomUUID(),
+      id: newRunId(),
       text: 'I need to change my flight to next Tuesday and update my seat to 14A',
       pipeline: { name: 'travel', version: 'v1' },
       apiKey: null,

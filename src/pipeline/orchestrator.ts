@@ -9,6 +9,7 @@ import type { PipelineCatalog } from './catalog.js';
 import { StageFailure } from './failures.js';
 import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
 import type { RunRecord } from './run.js';
+import { newRunId } from './run-id.js';
 import { StageLeases } from './stage-lease.js';
 import { StageRunner, type StageRunnerOptions } from './stage-runner.js';
 import { DEFAULT_ENTITY_BOUNDS, type EntityBounds } from './stages.js';
@@ -90,7 +91,7 @@ export class Orchestrator {
       maxInputChars: this.maxInputChars,
     } = options);
     this.now = options.now ?? (() => new Date());
-    this.newId = options.newId ?? randomUUID;
+    this.newId = options.newId ?? newRunId;
     this.leases = new StageLeases({
       store: this.store,
       bus: this.bus,
