@@ -11,6 +11,7 @@ import {
   locatedError,
   visit,
 } from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
 /** Distinct documents whose compiled form is kept: more than the operations any client of ours sends. */
@@ -28,13 +29,19 @@ export const COMPILED_DOCUMENTS_MAX = 500;
  * - a selection set with a fragment (spread or inline) before another selection:
  *   graphql-jit collects a fragment's fields after the rest of its selection set
  *   (and sibling fragments last first), so the response's keys would not be in
- *   the order the document asks for (GraphQL spec, CollectFields).
+ *   the order the document asks for (GraphQL spec, CollectFields);
+ * - @skip and @include anywhere: graphql-jit keeps a field's condition on the
+ *   shared AST node, so a fragment spread in two places under different
+ *   conditions answers both with one of them (graphql-jit issues #111, #166;
+ *   its fix is behind an option it calls experimental);
+ * - a document graphql-jit cannot compile: the plugin would answer it with
+ *   the compilation's errors for as long as it stays cached.
  */
 export function useCompiledExecution(onError: (errors: unknown) => void): Plugin {
   const jit = useGraphQlJit(
     {},
     {
-      enableIf: (args: ExecutionArgs) => compilable(args.document),
+      enableIf: (args: ExecutionArgs) => compilable(args.document) && compiles(args, onError),
       onError: (result) => onError(result.errors),
       // the plugin's own WeakMap follows the parse cache's documents; this bounds the by-text cache
       cache: new BoundedCache(COMPILED_DOCUMENTS_MAX),
@@ -43,7 +50,7 @@ export function useCompiledExecution(onError: (errors: unknown) => void): Plugin
   const relocate: Plugin = {
     // before useMaskedErrors (Yoga adds it after our plugins), which reads an error's nodes
     onExecute({ args, setExecuteFn }) {
-      if (!compilable(args.document)) return;
+      if (!compilable(args.document) || !compiles(args, onError)) return;
       // graphql-jit answers a bad variable with a generic message, no location, and 200: graphql-js's coercion does not
       const definitions = getOperationAST(args.document)?.variableDefinitions;
       if (definitions?.length) {
@@ -104,7 +111,7 @@ function fieldsByPlace(document: DocumentNode): Map<string, FieldNode> {
 
 const verdicts = new WeakMap<DocumentNode, boolean>();
 
-/** One query or mutation, no @defer or @stream anywhere, and a fragment only as the last selection of its set. */
+/** One query or mutation, no directive anywhere, and a fragment only as the last selection of its set. */
 export function compilable(document: DocumentNode): boolean {
   let verdict = verdicts.get(document);
   if (verdict === undefined) {
@@ -119,8 +126,9 @@ function decide(document: DocumentNode): boolean {
   if (operations.length !== 1 || operations[0]?.operation === 'subscription') return false;
   let ok = true;
   visit(document, {
-    Directive(node) {
-      if (node.name.value === 'defer' || node.name.value === 'stream') ok = false;
+    // @defer and @stream (no incremental delivery), @skip and @include (conditions kept on shared nodes)
+    Directive() {
+      ok = false;
     },
     SelectionSet(node) {
       const last = node.selections.length - 1;
@@ -128,6 +136,20 @@ function decide(document: DocumentNode): boolean {
     },
   });
   return ok;
+}
+
+const compiled = new WeakMap<DocumentNode, boolean>();
+
+/** Whether graphql-jit compiles the document at all: checked once per document, before the plugin caches anything. */
+function compiles(args: ExecutionArgs, onError: (errors: unknown) => void): boolean {
+  let verdict = compiled.get(args.document);
+  if (verdict === undefined) {
+    const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    verdict = isCompiledQuery(result);
+    if (!verdict) onError((result as { errors?: unknown }).errors);
+    compiled.set(args.document, verdict);
+  }
+  return verdict;
 }
 
 type Entry = Parameters<JITCache['set']>[1];

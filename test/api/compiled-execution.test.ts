@@ -23,6 +23,11 @@ describe('which documents are compiled (graphql-jit)', () => {
     no('{ runs { nodes { events @stream { seq } } } }');
   });
 
+  it('not @skip or @include anywhere: graphql-jit keeps a condition on the shared field node', () => {
+    no('{ runs { nodes { id text @skip(if: true) } } }');
+    no('query($x: Boolean!) { runs { nodes { id ...F @include(if: $x) } } } fragment F on OrchestrationRun { text }');
+  });
+
   it('not subscriptions, nor a document of several operations', () => {
     no('subscription { pipelineEvents { runId } }');
     no('query A { runs { nodes { id } } } query B { runs { nodes { text } } }');
@@ -93,6 +98,10 @@ describe('compiled and interpreted execution answer alike, byte for byte', () =>
     [
       '@skip and @include',
       'query($s: Boolean!) { runs(first: 2) { nodes { id text @skip(if: $s) stage @include(if: $s) createdAt } } }',
+    ],
+    [
+      'one fragment spread under two conditions (interpreted: graphql-jit would apply one to both)',
+      '{ a: runs(first: 1) { nodes { ...F @skip(if: true) } } b: runs(first: 1) { nodes { ...F @skip(if: false) } } } fragment F on OrchestrationRun { text }',
     ],
     ['a field error: code, path and locations', '{ run(id: "nope") { id } }'],
     ['a non-null field error: data null', '{ runs(first: 0) { nodes { id } } }'],
