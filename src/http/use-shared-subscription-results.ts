@@ -6,9 +6,11 @@ import {
   type ExecutionResult,
   GraphQLError,
   Kind,
+  type OperationDefinitionNode,
   visit,
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { Principal } from '../access/key-ring.js';
 import type { Caller } from './use-access.js';
 
 /**
@@ -27,9 +29,11 @@ import type { Caller } from './use-access.js';
  * - the event is one object handed to every subscriber (the bus delivers the
  *   same object to all its listeners; a replayed event read from the store is
  *   a fresh object and is executed for its subscriber alone);
- * - the caller is part of the key, so a field that ever depends on who asks
- *   is still answered per caller, and a subscriber's request context or
- *   signal never decides anything for another (neither is passed on);
+ * - the caller (its key's name and role) is part of the key, and the shared
+ *   execution sees a context holding only that caller: a field that ever
+ *   depends on who asks is answered per caller, and nothing of one
+ *   subscriber's request (its connection, loaders, signal) reaches the
+ *   execution another receives;
  * - documents with @defer or @stream (incremental results) and execution
  *   arguments the executor refuses take the executor's own path, unchanged.
  */
@@ -58,10 +62,19 @@ class SharedResults {
     if (!executable(args)) return fallback(args);
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source;
-    const key = this.keyOf(args);
-    // the event's execution must not see one subscriber's signal or abort with it
-    const base: ExecutionArgs = { ...args, signal: undefined } as ExecutionArgs;
-    return new SharedResultStream(source[Symbol.asyncIterator](), (event) => this.resultOf(event, key, base), args);
+    const caller = (args.contextValue as { caller?: Caller } | undefined)?.caller?.principal;
+    const key = this.keyOf(args, caller);
+    // what every subscriber with this key may share: nothing of this one's request, nor its signal
+    const base = { ...args, contextValue: { caller: caller && { principal: caller } }, signal: undefined };
+    const stream = new SharedResultStream(
+      source[Symbol.asyncIterator](),
+      (event) => this.resultOf(event, key, base),
+      operationOf(args),
+    );
+    // as the executor's own subscribe does: the request's end (a client gone, a cancelled operation) ends the stream
+    const signal = (args as { signal?: AbortSignal }).signal;
+    if (signal) stream.endWith(signal);
+    return stream;
   }
 
   private resultOf(event: unknown, key: string, args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult {
@@ -84,13 +97,12 @@ class SharedResults {
     return execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
   }
 
-  private keyOf(args: ExecutionArgs): string {
+  private keyOf(args: ExecutionArgs, caller: Principal | undefined): string {
     let id = this.documentIds.get(args.document);
     if (id === undefined) {
       id = this.nextDocumentId++;
       this.documentIds.set(args.document, id);
     }
-    const caller = (args.contextValue as { caller?: Caller } | undefined)?.caller?.principal;
     return JSON.stringify([id, args.operationName ?? null, args.variableValues ?? null, caller?.name, caller?.role]);
   }
 }
@@ -99,28 +111,48 @@ const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
 
 /** A subscriber's events, each mapped to its (shared) result; `return()` reaches the source at once. */
 class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
+  private offAbort: (() => void) | undefined;
+
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly resultOf: (event: unknown) => Promise<ExecutionResult> | ExecutionResult,
-    private readonly args: ExecutionArgs,
+    /** the operation, which an error of the source is located at */
+    private readonly operation: readonly OperationDefinitionNode[],
   ) {}
+
+  /** ends the stream (and lets go of its source) when `signal` aborts */
+  endWith(signal: AbortSignal): void {
+    const end = () => void this.return();
+    if (signal.aborted) {
+      end();
+      return;
+    }
+    signal.addEventListener('abort', end, { once: true });
+    this.offAbort = () => signal.removeEventListener('abort', end);
+  }
 
   async next(): Promise<IteratorResult<ExecutionResult>> {
     let event: IteratorResult<unknown>;
     try {
       event = await this.source.next();
     } catch (err) {
-      // as the executor does: a failing source is an error of the operation
+      // a source that failed has ended: let go of what it holds, then fail the operation as the executor does
+      await this.return().catch(() => {});
       throw new GraphQLError(err instanceof Error ? err.message : String(err), {
         originalError: err instanceof Error ? err : undefined,
-        nodes: operationOf(this.args),
+        nodes: this.operation,
       });
     }
-    if (event.done) return DONE;
+    if (event.done) {
+      this.offAbort?.();
+      return DONE;
+    }
     return { value: await this.resultOf(event.value), done: false };
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.offAbort?.();
+    this.offAbort = undefined;
     await this.source.return?.();
     return DONE;
   }
@@ -136,9 +168,10 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
   }
 }
 
-function operationOf(args: ExecutionArgs) {
+function operationOf(args: ExecutionArgs): OperationDefinitionNode[] {
   return args.document.definitions.filter(
-    (d) => d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
+    (d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || d.name?.value === args.operationName),
   );
 }
 

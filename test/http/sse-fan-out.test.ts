@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { createSchema, createYoga, getSSEProcessor, type Plugin } from 'graphql-yoga';
+import { createSchema, createYoga, getSSEProcessor, type Plugin, useExecutionCancellation } from 'graphql-yoga';
 import { describe, expect, it, vi } from 'vitest';
 import { frameOf, KeepAlive, useSseFanOut } from '../../src/http/sse-response.js';
 import { useSharedSubscriptionResults } from '../../src/http/use-shared-subscription-results.js';
@@ -16,7 +16,7 @@ function fanOutSchema() {
   const schema = createSchema({
     typeDefs: /* GraphQL */ `
       type Query { ok: Boolean }
-      type Tick { n: Int!, label(prefix: String): String! }
+      type Tick { n: Int!, label(prefix: String): String!, contextKeys: String! }
       type Subscription { ticks: Tick!, endless: Tick!, replayed: Tick! }
     `,
     resolvers: {
@@ -26,6 +26,7 @@ function fanOutSchema() {
           return t.n;
         },
         label: (t: { n: number }, a: { prefix?: string }) => `${a.prefix ?? ''}${t.n}`,
+        contextKeys: (_: unknown, __: unknown, ctx: object) => Object.keys(ctx).join(','),
       },
       Subscription: {
         ticks: {
@@ -123,6 +124,31 @@ describe('SSE fan-out: one execution and one serialisation per event for subscri
       'event: complete\ndata:\n\n';
     for (const t of texts.slice(0, 20)) expect(t).toBe(expected);
     expect(texts[21]).toContain('data: {"data":{"ticks":{"n":2,"label":"#2"}}}\n\n');
+  });
+
+  it("executes with a context holding only the caller, nothing of one subscriber's request", async () => {
+    const s = fanOutSchema();
+    const yoga = yogaWith(s.schema, [useSharedSubscriptionResults(), useSseFanOut()]);
+    const res = await subscribe(yoga, 'subscription { ticks { contextKeys } }');
+    await waitFor(() => s.listeners.size === 1);
+    s.publish(1);
+    s.publish(-1);
+    expect(await res.text()).toContain('data: {"data":{"ticks":{"contextKeys":"caller"}}}');
+  });
+
+  it("lets go of the source when the request's signal aborts, even if nobody ever reads the body", async () => {
+    const s = fanOutSchema();
+    const yoga = yogaWith(s.schema, [useSharedSubscriptionResults(), useSseFanOut(), useExecutionCancellation()]);
+    const aborted = new AbortController();
+    await yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { ticks { n } }' }),
+      signal: aborted.signal,
+    });
+    await waitFor(() => s.listeners.size === 1);
+    aborted.abort();
+    await waitFor(() => s.listeners.size === 0);
   });
 
   it('executes for each subscriber when each has its own event object (a replay read from the store)', async () => {
