@@ -22,7 +22,7 @@ export function useSseFanOut(pings = new KeepAlive(KEEP_ALIVE_MS)): Plugin {
   return {
     onResultProcess({ result, resultProcessor, setResultProcessor }) {
       // Yoga chose SSE for a stream (a subscription, or @defer asked for over SSE): serve it here.
-      // Yoga's processor is recognised by the name its exported factory gives it (sse-response.test.ts checks)
+      // Yoga's processor is recognised by the name its exported factory gives it (test/http/sse-fan-out.test.ts checks)
       if (!isAsyncIterable(result) || resultProcessor?.name !== YOGA_SSE_PROCESSOR) return;
       setResultProcessor((r, fetchAPI) => sseResponse(r as AsyncIterable<ExecutionResult>, fetchAPI, pings), SSE);
     },
@@ -70,6 +70,8 @@ function serialise(result: ExecutionResult & { stringify?: (r: ExecutionResult) 
   return stringify({
     ...result,
     errors: result.errors?.map((e) => {
+      // anything but a GraphQLError goes as it is, as Yoga writes it
+      if (typeof e.toJSON !== 'function') return e;
       const json = e.toJSON();
       const { http: _h, unexpected: _u, ...rest } = (json.extensions ?? {}) as Record<string, unknown>;
       return { ...json, extensions: Object.keys(rest).length ? rest : undefined };
@@ -107,8 +109,9 @@ class SseStream extends Readable {
           this.push(null);
           return;
         }
-        // false: the client reads slower than events come; _read asks again once it has caught up
-        if (!this.push(frameOf(next.value))) return;
+        // nothing to send for an empty value (as Yoga); false: the client reads slower than events come,
+        // and _read asks again once it has caught up
+        if (next.value != null && !this.push(frameOf(next.value))) return;
       }
     } catch (err) {
       // Yoga hands failures on as results; should one escape, the stream still ends as a stream should,
