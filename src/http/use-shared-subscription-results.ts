@@ -122,7 +122,8 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
 
   /** ends the stream (and lets go of its source) when `signal` aborts */
   endWith(signal: AbortSignal): void {
-    const end = () => void this.return();
+    // a source whose return() fails has nothing more to give back: not an unhandled rejection
+    const end = () => void this.return().catch(() => {});
     if (signal.aborted) {
       end();
       return;
