@@ -130,7 +130,9 @@ class SseStream extends Readable {
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     this.pings.delete(this);
     // the client left (or the stream failed): the subscription lets go of its listener now
-    Promise.resolve(this.results.return?.()).catch(() => {});
+    Promise.resolve()
+      .then(() => this.results.return?.())
+      .catch(() => {});
     callback(err);
   }
 
