@@ -71,3 +71,21 @@ export function restRunner(pool: Pool): RunOnce {
     return true;
   };
 }
+
+/**
+ * One eager run through the server's GraphQL endpoint (both stages at once,
+ * nothing selected but its id): what the SSE phases publish to their
+ * subscribers. Throws if the run failed.
+ */
+export async function eagerRun(serverUrl: string): Promise<void> {
+  const res = await fetch(`${serverUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation($t: String!) { orchestrate(input: {text: $t, eager: true}) { id } }',
+      variables: { t: 'I need to change my flight to next Tuesday and update my seat to 14A' },
+    }),
+  });
+  const answer = (await res.json()) as { errors?: unknown };
+  if (answer.errors) throw new Error(`the eager run failed: ${JSON.stringify(answer.errors)}`);
+}

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { type App, createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { simulatorEnv } from '../test/helpers/test-app.js';
 import { ORCHESTRATE_MUTATION, TEXTS } from './drivers.js';
 import { prepareRuntime, startSimulatorProcess } from './processes.js';
 
@@ -50,16 +51,7 @@ async function main(): Promise<void> {
   const apps = new Map<string, App>();
   try {
     for (const v of variants) {
-      const config = loadConfig({
-        GENESYS_CLIENT_ID: 'sim-client',
-        GENESYS_CLIENT_SECRET: 'sim-secret',
-        GENESYS_LOGIN_BASE_URL: sim.url,
-        GENESYS_API_BASE_URL: sim.url,
-        PRIMARY_MODEL_ID: 'sim-extractor',
-        SECONDARY_MODEL_ID: 'sim-specialist',
-        SQLITE_PATH: ':memory:',
-        GRAPHQL_JIT: v === 'on' ? 'true' : 'false',
-      });
+      const config = loadConfig(simulatorEnv(sim, { GRAPHQL_JIT: v === 'on' ? 'true' : 'false' }));
       apps.set(v, await createApp(config, { logger: pino({ level: 'silent' }) }));
     }
 

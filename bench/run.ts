@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { baselineTokenRequests, configureBaseline } from './baseline.js';
 import {
   baselineRunner,
+  eagerRun,
   graphqlRunner,
   ORCHESTRATE_MUTATION,
   type RunOnce,
@@ -286,16 +287,7 @@ async function ssePhase(server: ServerProc, sim: SimProc, count: number, waitS: 
   const last = subs.waitForAll('"stage":"COMPLETE"', 60_000);
   const cpu1 = cpuMsOf(server.pid);
   const t0 = performance.now();
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: 'mutation($t: String!) { orchestrate(input: {text: $t, eager: true}) { id } }',
-      variables: { t: 'I need to change my flight to next Tuesday and update my seat to 14A' },
-    }),
-  });
-  const answer = (await res.json()) as { errors?: unknown };
-  if (answer.errors) throw new Error(`the eager run failed: ${JSON.stringify(answer.errors)}`);
+  await eagerRun(server.url);
   const [a, b] = await Promise.all([first, last]);
   const deliverCpuMs = cpuMsOf(server.pid) - cpu1;
   subs.close();

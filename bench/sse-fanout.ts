@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { eagerRun } from './drivers.js';
 import {
   cpuMsOf,
   prepareRuntime,
@@ -116,7 +117,7 @@ const snapshot = async (label: string) => {
 try {
   const { hostname, port } = new URL(server.url);
   // one run first, so the code paths are warm and the baseline holds what any working server holds
-  await orchestrate(server);
+  await eagerRun(server.url);
   await sleep(1000);
   await memory(server, 'before');
   await snapshot('before');
@@ -134,7 +135,7 @@ try {
   const client2 = cpuMsOf(process.pid);
   const t0 = performance.now();
   phases.deliver.startUs = nowUs();
-  await orchestrate(server);
+  await eagerRun(server.url);
   const [a, b] = await Promise.all([first, last]);
   phases.deliver.endUs = nowUs();
   const cpu3 = cpuMsOf(server.pid);
@@ -198,17 +199,4 @@ async function collectGarbage(s: ServerProc): Promise<void> {
     socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
   });
   socket.close();
-}
-
-async function orchestrate(s: ServerProc): Promise<void> {
-  const res = await fetch(`${s.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: 'mutation($t: String!) { orchestrate(input: {text: $t, eager: true}) { id } }',
-      variables: { t: 'I need to change my flight to next Tuesday and update my seat to 14A' },
-    }),
-  });
-  const answer = (await res.json()) as { errors?: unknown };
-  if (answer.errors) throw new Error(`the eager run failed: ${JSON.stringify(answer.errors)}`);
 }

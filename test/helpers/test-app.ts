@@ -21,7 +21,7 @@ export interface TestApp {
 }
 
 /** The environment a test app runs with: a real simulator on loopback, in genesys mode. */
-export function simulatorEnv(sim: Simulator, env: Record<string, string> = {}): Record<string, string> {
+export function simulatorEnv(sim: Pick<Simulator, 'url'>, env: Record<string, string> = {}): Record<string, string> {
   return {
     GENESYS_CLIENT_ID: 'sim-client',
     GENESYS_CLIENT_SECRET: 'sim-secret',
