@@ -14,6 +14,19 @@ export const BUILD_DIR = join(ROOT, 'bench', '.build');
 
 export type ServerMode = 'build' | 'tsx';
 
+/**
+ * The node flags `npm run start:prod` starts the server with (package.json is
+ * their one home; `npm start` and the Docker image carry the same, which a
+ * test checks), so the server measured here runs as it is deployed.
+ */
+export function serverNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const script = pkg.scripts['start:prod'] ?? '';
+  const m = /^node((?: --\S+)*) dist\/server\.js$/.exec(script);
+  if (!m) throw new Error(`package.json's start:prod is not "node [--flags] dist/server.js": ${script}`);
+  return (m[1] ?? '').split(' ').filter(Boolean);
+}
+
 export interface Runtime {
   mode: ServerMode;
   /** node arguments before the script */
@@ -28,7 +41,7 @@ export function prepareRuntime(wanted: ServerMode, log: (line: string) => void):
     mode: 'tsx',
     nodeArgs: ['--import', 'tsx'],
     script: (rel) => join(ROOT, 'src', `${rel}.ts`),
-    note: 'TypeScript sources through tsx (node --import tsx src/server.ts)',
+    note: `TypeScript sources through tsx (node ${[...serverNodeFlags(), '--import tsx src/server.ts'].join(' ')})`,
   };
   if (wanted === 'tsx') return tsx;
   log(`compiling src/ into ${BUILD_DIR} (tsc -p tsconfig.build.json) ...`);
@@ -54,7 +67,7 @@ export function prepareRuntime(wanted: ServerMode, log: (line: string) => void):
     mode: 'build',
     nodeArgs: [],
     script: (rel) => join(BUILD_DIR, `${rel}.js`),
-    note: 'compiled JavaScript (tsc -p tsconfig.build.json, then node server.js), as `npm run start:prod` and the Docker image run it',
+    note: `compiled JavaScript (tsc -p tsconfig.build.json, then node ${[...serverNodeFlags(), 'server.js'].join(' ')}), as \`npm run start:prod\` and the Docker image run it`,
   };
 }
 
@@ -177,7 +190,9 @@ export async function startServerProcess(
     // every SSE subscriber comes from loopback, one address on this open server: let all 10,000 through
     MAX_SUBSCRIPTIONS_PER_KEY: '1000000',
   };
-  const proc = start(process.execPath, [...extraNodeArgs, ...rt.nodeArgs, rt.script('server')], env);
+  // the caller's flags after start:prod's: V8 takes the last of a flag given twice
+  const args = [...serverNodeFlags(), ...extraNodeArgs, ...rt.nodeArgs, rt.script('server')];
+  const proc = start(process.execPath, args, env);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
