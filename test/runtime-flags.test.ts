@@ -15,7 +15,7 @@ describe('the node flags the server runs with', () => {
   const flags = serverNodeFlags();
 
   it('give V8 a larger young generation', () => {
-    expect(flags).toContain('--max-semi-space-size=64');
+    expect(flags).toContain('--max-semi-space-size=32');
   });
 
   it('are the same for npm start', () => {
