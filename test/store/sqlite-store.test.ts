@@ -198,6 +198,40 @@ describe('SQLite group commit', () => {
     await store.close();
   });
 
+  it('commits a write asked for as soon as an earlier one is told, in the same turn', async () => {
+    const store = new SqliteRunStore(':memory:');
+    const run = newRun();
+    await store.create(run, EPOCH);
+    // the caller's next write, as the orchestrator takes a stage's lease right after creating the run:
+    // committed before the event loop turns again, not after everything the next turn brings in
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    await expect(store.acquireLease(run.id, 'extraction', 'me', 60_000)).resolves.toBe(true);
+    await store.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
+    expect(turned).toBe(false);
+    await store.close();
+  });
+
+  it('lets the event loop turn after a few chained batches, so a caller that keeps writing starves no I/O', async () => {
+    const store = new SqliteRunStore(':memory:');
+    const run = newRun();
+    await store.create(run, EPOCH);
+    let done = 0;
+    let doneWhenTurned: number | undefined;
+    setImmediate(() => {
+      doneWhenTurned = done;
+    });
+    for (let i = 0; i < 30; i++) {
+      await store.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), attempt: i + 1 });
+      done++;
+    }
+    expect(doneWhenTurned).toBeGreaterThan(1);
+    expect(doneWhenTurned).toBeLessThan(30);
+    await store.close();
+  });
+
   it('commits the writes already asked for when it closes', async () => {
     const path = join(dir, `group-${++files}.sqlite`);
     const store = new SqliteRunStore(path);
