@@ -505,7 +505,8 @@ export class SqliteRunStore implements RunStore {
 
   /**
    * Group commit: the writes asked for in one turn of the event loop are
-   * applied in one transaction, each in its own savepoint, and each caller is
+   * applied in one transaction (the writes their callers then chain on, in a
+   * few more: see drain), each in its own savepoint, and each caller is
    * answered once that transaction has committed (so a write is as durable
    * when its promise settles as it was with a commit of its own). A commit
    * per write cost more than the writes themselves: BEGIN, COMMIT and the WAL
@@ -562,7 +563,11 @@ export class SqliteRunStore implements RunStore {
       }
       this.db.exec('COMMIT');
     } catch (err) {
-      if (this.db.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+      try {
+        if (this.db.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // nothing better to do here: every caller still hears `err`, and the next batch's BEGIN says what is wrong
+      }
       for (const w of writes) w.reject(err);
       return;
     }

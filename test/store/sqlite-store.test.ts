@@ -232,6 +232,24 @@ describe('SQLite group commit', () => {
     await store.close();
   });
 
+  it('rejects every write of a batch whose COMMIT and ROLLBACK both fail, and goes on with the next', async () => {
+    const store = new SqliteRunStore(':memory:');
+    const db = (store as unknown as { db: { exec(sql: string): unknown } }).db;
+    const exec = db.exec.bind(db);
+    let failing = true;
+    db.exec = (sql: string) => {
+      if (failing && (sql === 'COMMIT' || sql === 'ROLLBACK')) throw new Error(`${sql} failed`);
+      return exec(sql);
+    };
+    const outcomes = await Promise.allSettled([store.create(newRun(), EPOCH), store.create(newRun(), EPOCH)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect((outcomes[0] as PromiseRejectedResult).reason).toMatchObject({ message: 'COMMIT failed' });
+    failing = false;
+    exec('ROLLBACK');
+    await expect(store.create(newRun(), EPOCH)).resolves.toMatchObject({ created: true });
+    await store.close();
+  });
+
   it('commits the writes already asked for when it closes', async () => {
     const path = join(dir, `group-${++files}.sqlite`);
     const store = new SqliteRunStore(path);
