@@ -19,10 +19,10 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime: slim, non-root, compiled code and production dependencies ----
 FROM node:24-bookworm-slim AS runtime
-# NODE_OPTIONS: V8's young generation at 32 MB a semi-space (its default is
-# 16), as `npm start` and `npm run start:prod` run the server: a few per cent
-# less CPU per run for some 15-25 MB more memory (docs/operations.md, "Memory
-# and the young generation"). Set NODE_OPTIONS to change or drop it.
+# NODE_OPTIONS: V8's young generation pinned at 32 MB a semi-space, as
+# `npm start` and `npm run start:prod` run the server (docs/operations.md,
+# "Memory and the young generation"). Setting NODE_OPTIONS replaces it: keep
+# --max-semi-space-size=32 in the value to add flags of your own.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=32 \
     HOST=0.0.0.0 \

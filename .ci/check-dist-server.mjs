@@ -1,9 +1,10 @@
 // Starts the compiled server as the Docker image does (`node dist/server.js`,
-// NODE_ENV=production), on a free loopback port with an in-memory store; checks
+// NODE_ENV=production and the Dockerfile's NODE_OPTIONS), on a free loopback port with an in-memory store; checks
 // that /ready answers 200 and that a GraphQL query is served; then stops it with
 // SIGTERM, as `docker stop` does, and expects a clean exit. Plain JavaScript, so
 // it runs on the Node under test with nothing but `npm run build` before it.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const STEP_MS = 30_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,6 +23,9 @@ const env = {
   PORT: '0',
   SQLITE_PATH: ':memory:',
 };
+// the node flags the image gives it (its ENV NODE_OPTIONS), so they are exercised on every Node under test
+const imageNodeOptions = /^\s+NODE_OPTIONS=(\S+(?: \S+)*?) \\$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+if (imageNodeOptions) env.NODE_OPTIONS = imageNodeOptions;
 const server = spawn(process.execPath, ['dist/server.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let output = '';
 server.stdout.on('data', (chunk) => {

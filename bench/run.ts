@@ -149,7 +149,9 @@ function sh(cmd: string, argv: string[]): string {
 
 function machine(): Machine {
   const freeLine = sh('free', ['-h']).split('\n')[1]?.trim().split(/\s+/)[1];
-  const dirty = sh('git', ['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean).length;
+  const status = sh('git', ['status', '--porcelain', '--', 'src']);
+  // '?': no git here (a copy of the tree), which says nothing of changes
+  const dirty = status === '?' ? 0 : status.split('\n').filter(Boolean).length;
   return {
     date: new Date().toISOString(),
     nproc: availableParallelism(),
