@@ -41,7 +41,9 @@ export function useRestOrchestrate(orchestrator: Orchestrator, logger: Logger): 
           request.signal,
           keyNameOf(callerOfRequest(request)?.principal),
         );
-        return endResponse(jsonResponse(outcome.httpStatus, outcome.body));
+        const headers: Record<string, string> =
+          outcome.retryAfterSeconds === undefined ? {} : { 'retry-after': String(outcome.retryAfterSeconds) };
+        return endResponse(jsonResponse(outcome.httpStatus, outcome.body, headers));
       } catch (err) {
         logger.error({ err }, 'unexpected failure in REST orchestrate');
         return endResponse(refusal(url, 'INTERNAL_SERVER_ERROR', 'The run failed on an unexpected error.'));

@@ -1,4 +1,5 @@
 import { type ErrorCode, httpStatusFor, InternalError, toAppError } from '../errors.js';
+import { GatewayError } from '../gateway/errors.js';
 import type { Orchestrator } from './orchestrator.js';
 
 /**
@@ -23,6 +24,8 @@ interface UnifiedMetadata {
 export interface UnifiedOutcome {
   httpStatus: number;
   body: UnifiedResponse;
+  /** when to try again, in whole seconds, if the gateway said so in its last refusal: REST's Retry-After */
+  retryAfterSeconds?: number;
 }
 
 export async function orchestrateUnified(
@@ -60,8 +63,23 @@ export async function orchestrateUnified(
     const known = toAppError(err);
     // a bug is for the caller to log and mask
     if (known instanceof InternalError) throw err;
-    return unifiedError(known.code, known.message, runId);
+    const outcome = unifiedError(known.code, known.message, runId);
+    const retryAfterSeconds = gatewayRetryAfterSeconds(known);
+    return retryAfterSeconds === undefined ? outcome : { ...outcome, retryAfterSeconds };
   }
+}
+
+/**
+ * The wait the gateway asked for (its Retry-After) in the refusal a stage
+ * failed on, found through the failure's causes. A failure read back from the
+ * store has no causes, and then no wait is claimed.
+ */
+function gatewayRetryAfterSeconds(err: Error): number | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 8; depth++, e = e.cause) {
+    if (e instanceof GatewayError && e.retryAfterMs !== undefined) return Math.max(1, Math.ceil(e.retryAfterMs / 1000));
+  }
+  return undefined;
 }
 
 export function unifiedError(code: ErrorCode, message: string, runId: string | null): UnifiedOutcome {

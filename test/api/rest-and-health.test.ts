@@ -69,6 +69,19 @@ describe('POST /v1/orchestrate: the unified JSON', () => {
     expect(typeof body.message).toBe('string');
   });
 
+  it("a 429 repeats the gateway's Retry-After (in whole seconds), and claims none the gateway did not give", async () => {
+    t.sim.fault({ kind: 'status', status: 429, retryAfterMs: 1500, model: 'sim-extractor' });
+    const hinted = await postJson(t, '/v1/orchestrate', { text: 'cancel booking XK4P9Q' });
+    expect(hinted.status).toBe(429);
+    expect(hinted.headers.get('retry-after')).toBe('2');
+    expect(await hinted.json()).toMatchObject({ status: 'error', code: 'GATEWAY_RATE_LIMITED' });
+
+    t.sim.fault({ kind: 'status', status: 429, model: 'sim-extractor' });
+    const bare = await postJson(t, '/v1/orchestrate', { text: 'cancel booking XK4P9Q' });
+    expect(bare.status).toBe(429);
+    expect(bare.headers.get('retry-after')).toBeNull();
+  });
+
   it('a body that is not declared JSON is 415 (a browser form cannot start paid runs)', async () => {
     const res = await t.fetch('/v1/orchestrate', {
       method: 'POST',
