@@ -14,17 +14,23 @@ export const BUILD_DIR = join(ROOT, 'bench', '.build');
 
 export type ServerMode = 'build' | 'tsx';
 
+/** read once: every server a benchmark starts asks for them */
+let startProdFlags: string[] | undefined;
+
 /**
  * The node flags `npm run start:prod` starts the server with (package.json is
  * their one home; `npm start` and the Docker image carry the same, which a
  * test checks), so the server measured here runs as it is deployed.
  */
 export function serverNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const script = pkg.scripts['start:prod'] ?? '';
-  const m = /^node((?: --\S+)*) dist\/server\.js$/.exec(script);
-  if (!m) throw new Error(`package.json's start:prod is not "node [--flags] dist/server.js": ${script}`);
-  return (m[1] ?? '').split(' ').filter(Boolean);
+  if (!startProdFlags) {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const script = pkg.scripts['start:prod'] ?? '';
+    const m = /^node((?: --\S+)*) dist\/server\.js$/.exec(script);
+    if (!m) throw new Error(`package.json's start:prod is not "node [--flags] dist/server.js": ${script}`);
+    startProdFlags = (m[1] ?? '').split(' ').filter(Boolean);
+  }
+  return [...startProdFlags];
 }
 
 export interface Runtime {
