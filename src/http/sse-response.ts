@@ -1,3 +1,5 @@
+import { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { type FetchAPI, isAsyncIterable, type Plugin } from 'graphql-yoga';
@@ -49,16 +51,26 @@ function sseResponse(result: AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI,
   return new fetchAPI.Response(body as unknown as ReadableStream, { status: 200, headers: HEADERS });
 }
 
-const frames = new WeakMap<object, Buffer>();
+/** A result's SSE frame, and the same bytes as one HTTP/1.1 chunk: built once per result object. */
+interface Frame {
+  bytes: Buffer;
+  chunk: Buffer | undefined;
+}
 
-/** `event: next` with the result as its data: built once per result object. */
-export function frameOf(result: ExecutionResult): Buffer {
+const frames = new WeakMap<object, Frame>();
+
+function framed(result: ExecutionResult): Frame {
   let frame = frames.get(result);
   if (!frame) {
-    frame = Buffer.from(`event: next\ndata: ${serialise(result)}\n\n`);
+    frame = { bytes: Buffer.from(`event: next\ndata: ${serialise(result)}\n\n`), chunk: undefined };
     frames.set(result, frame);
   }
   return frame;
+}
+
+/** `event: next` with the result as its data: built once per result object. */
+export function frameOf(result: ExecutionResult): Buffer {
+  return framed(result).bytes;
 }
 
 /** JSON of a result without the server's internals (an error's `http` and `unexpected`), as Yoga writes it. */
@@ -80,20 +92,45 @@ function serialise(result: ExecutionResult & { stringify?: (r: ExecutionResult) 
   } as ExecutionResult);
 }
 
-/** One subscriber's response body: its results as SSE frames, read from the stream as the socket takes them. */
+/**
+ * One subscriber's response body: its results as SSE frames, taken from the
+ * results only as fast as the client reads them.
+ *
+ * Piped into Node's HTTP response (what whatwg-node does with a Node stream
+ * body), it writes to that response itself instead of through the stream's
+ * buffer and flowing mode; read any other way (`yoga.fetch`, a web stream),
+ * it is an ordinary Readable.
+ */
 class SseStream extends Readable {
   private pulling = false;
+  private started = false;
+  /** the response it writes to directly, once piped into one */
+  private sink: ServerResponse | undefined;
 
   constructor(
     private readonly results: AsyncIterator<ExecutionResult>,
     private readonly pings: KeepAlive,
   ) {
     super();
-    this.push(PING);
     pings.add(this);
   }
 
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    if (!(destination instanceof ServerResponse) || this.started || options?.end === false) {
+      return super.pipe(destination, options);
+    }
+    this.started = true;
+    this.sink = destination;
+    destination.write(PING);
+    void this.pump();
+    return destination;
+  }
+
   override _read(): void {
+    if (!this.started) {
+      this.started = true;
+      this.push(PING);
+    }
     if (!this.pulling) void this.pump();
   }
 
@@ -104,26 +141,49 @@ class SseStream extends Readable {
         const next = await this.results.next();
         if (this.destroyed) return;
         if (next.done) {
-          this.pings.delete(this);
-          this.push(COMPLETE);
-          this.push(null);
+          this.finish(COMPLETE);
           return;
         }
-        // nothing to send for an empty value (as Yoga); false: the client reads slower than events come,
-        // and _read asks again once it has caught up
-        if (next.value != null && !this.push(frameOf(next.value))) return;
+        // nothing to send for an empty value (as Yoga)
+        if (next.value == null || this.send(framed(next.value))) continue;
+        // the client reads slower than events come: a piped stream's _read asks again once it has caught up;
+        // a response written directly is written to again once its socket has taken what it holds
+        if (!this.sink) return;
+        await drained(this.sink);
+        if (this.destroyed) return;
       }
     } catch (err) {
       // Yoga hands failures on as results; should one escape, the stream still ends as a stream should,
       // never with an 'error' event on a body nobody listens to (an uncaught exception)
-      this.pings.delete(this);
-      if (this.destroyed) return;
+      if (this.destroyed) {
+        this.pings.delete(this);
+        return;
+      }
       const error = err instanceof GraphQLError ? err : new GraphQLError('Unexpected error.');
-      this.push(frameOf({ errors: [error] }));
-      this.push(COMPLETE);
-      this.push(null);
+      this.send(framed({ errors: [error] }));
+      this.finish(COMPLETE);
     } finally {
       this.pulling = false;
+    }
+  }
+
+  /** false: the client has not taken what was sent before; wait before sending more */
+  private send(frame: Frame): boolean {
+    if (!this.sink) return this.push(frame.bytes);
+    const socket = rawChunks(this.sink);
+    if (!socket) return this.sink.write(frame.bytes);
+    frame.chunk ??= Buffer.concat([Buffer.from(`${frame.bytes.length.toString(16)}\r\n`), frame.bytes, CRLF]);
+    return socket.write(frame.chunk);
+  }
+
+  /** the last bytes, then the end of the body */
+  private finish(last: Buffer): void {
+    this.pings.delete(this);
+    if (this.sink) {
+      this.sink.end(last);
+    } else {
+      this.push(last);
+      this.push(null);
     }
   }
 
@@ -138,8 +198,66 @@ class SseStream extends Readable {
 
   /** a keep-alive comment, unless data is already waiting to be written */
   ping(): void {
-    if (this.readableLength === 0 && !this.destroyed) this.push(PING);
+    if (this.destroyed) return;
+    if (!this.sink) {
+      if (this.readableLength === 0) this.push(PING);
+    } else if (this.sink.writableLength === 0 && !this.sink.writableEnded) this.sink.write(PING);
   }
+}
+
+const CRLF = Buffer.from('\r\n');
+
+/** Node's HTTP response internals that rawChunks reads (the same on Node 20 and 24). */
+interface ResponseState {
+  chunkedEncoding?: boolean;
+  _headerSent?: boolean;
+  _hasBody?: boolean;
+  outputData?: unknown[];
+}
+
+/**
+ * The response's socket, when a frame may be written to it as a chunk this
+ * code frames itself: a chunked HTTP/1.1 body whose headers have gone out, on
+ * the socket the response owns, with nothing of the response's still queued
+ * in front. `res.write` would write the same bytes, in three writes corked
+ * together and a tick later; one `socket.write` of a chunk built once per
+ * event costs about a third less per subscriber (BENCHMARKS.md). Anything
+ * else (a socket not yet attached, output still buffered, HTTP/1.0 or HTTP/2):
+ * `res.write`.
+ */
+function rawChunks(res: ServerResponse): Socket | undefined {
+  const state = res as unknown as ResponseState;
+  const socket = res.socket;
+  if (
+    socket &&
+    state.chunkedEncoding === true &&
+    state._headerSent === true &&
+    state._hasBody === true &&
+    state.outputData?.length === 0 &&
+    (socket as Socket & { _httpMessage?: unknown })._httpMessage === res &&
+    socket.writable &&
+    !res.writableEnded
+  ) {
+    return socket;
+  }
+  return undefined;
+}
+
+/** Resolves once `res` can take more (its socket, or its own buffer, has drained), or it has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed || res.writableEnded) return resolve();
+    const socket = res.socket;
+    // written to the socket directly: its drain; buffered in the response: the response's
+    const source = socket && res.writableLength === socket.writableLength ? socket : res;
+    const done = () => {
+      source.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    source.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** One interval for every open SSE stream, running only while there is one. */

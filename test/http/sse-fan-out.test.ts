@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { GraphQLError } from 'graphql';
 import { createSchema, createYoga, getSSEProcessor, type Plugin, useExecutionCancellation } from 'graphql-yoga';
 import { describe, expect, it, vi } from 'vitest';
@@ -266,5 +268,120 @@ describe('an SSE stream whose results fail', () => {
         'event: next\ndata: {"errors":[{"message":"Unexpected error."}]}\n\n' +
         'event: complete\ndata:\n\n',
     );
+  });
+});
+
+/** A raw HTTP/1.1 client: what the server writes, byte for byte, and each buffer it hands its sockets. */
+async function overNodeHttp(yoga: ReturnType<typeof yogaWith>) {
+  const server = createServer(yoga);
+  const writes: Buffer[] = [];
+  server.on('connection', (socket) => {
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (Buffer.isBuffer(chunk)) writes.push(chunk);
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    writes,
+    open(query: string, variables: Record<string, unknown> = {}) {
+      const body = JSON.stringify({ query, variables });
+      const socket = connect(port, '127.0.0.1');
+      const received: Buffer[] = [];
+      socket.on('data', (c: Buffer) => received.push(c));
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return { socket, text: () => Buffer.concat(received).toString() };
+    },
+    close() {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      return closed;
+    },
+  };
+}
+
+/** an HTTP response's head and what follows it */
+function parts(response: string) {
+  const at = response.indexOf('\r\n\r\n');
+  return { head: response.slice(0, at), rest: response.slice(at + 4) };
+}
+
+const chunk = (s: string) => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`;
+
+describe("SSE piped into Node's HTTP response: written to it directly, one chunk per frame", () => {
+  it('sends the bytes res.write would, each frame as one socket write of a chunk built once', async () => {
+    const s = fanOutSchema();
+    const http = await overNodeHttp(yogaWith(s.schema, [useSharedSubscriptionResults(), useSseFanOut()]));
+    try {
+      const a = http.open('subscription { ticks { n } }');
+      const b = http.open('subscription { ticks { n } }');
+      await waitFor(() => s.listeners.size === 2);
+      s.publish(1);
+      s.publish(2);
+      s.publish(-1);
+      const frame = (n: number) => `event: next\ndata: {"data":{"ticks":{"n":${n}}}}\n\n`;
+      const body = `${chunk(':\n\n')}${chunk(frame(1))}${chunk(frame(2))}${chunk('event: complete\ndata:\n\n')}0\r\n\r\n`;
+      for (const client of [a, b]) {
+        await waitFor(() => client.text().endsWith('0\r\n\r\n'));
+        const { head, rest } = parts(client.text());
+        expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+        expect(head.toLowerCase()).toContain('transfer-encoding: chunked');
+        expect(rest).toBe(body);
+      }
+      // each event's chunk went out whole, in one write, and was built once for both subscribers
+      const first = http.writes.filter((w) => w.toString() === chunk(frame(1)));
+      expect(first).toHaveLength(2);
+      expect(first[0]).toBe(first[1]);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('stops pulling events while the client does not read, and lets go of the source when it leaves', async () => {
+    const s = fanOutSchema();
+    const http = await overNodeHttp(yogaWith(s.schema, [useSharedSubscriptionResults(), useSseFanOut()]));
+    try {
+      // 10 KB frames: the sockets' buffers fill after a few hundred of them
+      const client = http.open('subscription($p: String) { endless { label(prefix: $p) } }', { p: 'x'.repeat(10_000) });
+      client.socket.pause();
+      await waitFor(() => s.pulls() > 10);
+      let held = -1;
+      await vi.waitFor(
+        async () => {
+          const before = s.pulls();
+          await new Promise((r) => setTimeout(r, 200));
+          held = s.pulls();
+          expect(held).toBe(before);
+        },
+        { timeout: 10_000, interval: 0 },
+      );
+      expect(held).toBeLessThan(5_000);
+      const ticks = http.open('subscription { ticks { n } }');
+      await waitFor(() => s.listeners.size === 1);
+      ticks.socket.destroy();
+      await waitFor(() => s.listeners.size === 0);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('keeps an idle stream alive with the same comment, as a chunk of its own', async () => {
+    const s = fanOutSchema();
+    const http = await overNodeHttp(
+      yogaWith(s.schema, [useSharedSubscriptionResults(), useSseFanOut(new KeepAlive(20))]),
+    );
+    try {
+      const client = http.open('subscription { ticks { n } }');
+      await waitFor(() => client.text().split(chunk(':\n\n')).length > 3);
+      const { rest } = parts(client.text());
+      expect(rest).toBe(chunk(':\n\n').repeat(rest.length / chunk(':\n\n').length));
+    } finally {
+      await http.close();
+    }
   });
 });
