@@ -1,4 +1,4 @@
-import { buildExecutionContext, execute } from '@graphql-tools/executor';
+import { execute } from '@graphql-tools/executor';
 import {
   createSourceEventStream,
   type DocumentNode,
@@ -58,10 +58,12 @@ class SharedResults {
   private nextDocumentId = 0;
 
   async subscribe(args: ExecutionArgs, fallback: Subscribe): Promise<unknown> {
-    // bad variables and the like: the executor's own answer (its status and codes), from its own path
-    if (!executable(args)) return fallback(args);
     const source = await createSourceEventStream(args);
-    if (!isAsyncIterable(source)) return source;
+    if (!isAsyncIterable(source)) {
+      // refused before the field's subscribe ran (no such operation, variables that do not coerce): the
+      // executor's own answer, with its status and codes, from its own path; the field's own failure stands
+      return refusedArguments(source) ? fallback(args) : source;
+    }
     const caller = (args.contextValue as { caller?: Caller } | undefined)?.caller?.principal;
     const key = this.keyOf(args, caller);
     // what every subscriber with this key may share: nothing of this one's request, nor its signal
@@ -194,8 +196,11 @@ function shareable(document: DocumentNode): boolean {
   return verdict;
 }
 
-/** Whether the executor accepts these arguments (one operation found, variables coerced). */
-function executable(args: ExecutionArgs): boolean {
-  // the executor's own check, without running anything: an execution context or errors
-  return !Array.isArray(buildExecutionContext(args));
+/**
+ * Whether the errors are graphql-js's refusal of the arguments themselves
+ * (buildExecutionContext's), which come before any resolver runs and carry no
+ * path; an error of the field's `subscribe` is located at the field's path.
+ */
+function refusedArguments(result: ExecutionResult): boolean {
+  return (result.errors ?? []).every((e) => e.path === undefined);
 }

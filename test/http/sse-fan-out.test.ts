@@ -15,11 +15,12 @@ function fanOutSchema() {
   const listeners = new Set<(e: object) => void>();
   const fields = { calls: 0 };
   let pulls = 0;
+  let refusals = 0;
   const schema = createSchema({
     typeDefs: /* GraphQL */ `
       type Query { ok: Boolean }
       type Tick { n: Int!, label(prefix: String): String!, contextKeys: String! }
-      type Subscription { ticks: Tick!, endless: Tick!, replayed: Tick! }
+      type Subscription { ticks: Tick!, endless: Tick!, replayed: Tick!, refused: Tick! }
     `,
     resolvers: {
       Tick: {
@@ -67,6 +68,14 @@ function fanOutSchema() {
           },
           resolve: (e: unknown) => e,
         },
+        // a field whose subscribe refuses, as an unknown run id is refused
+        refused: {
+          subscribe: () => {
+            refusals++;
+            throw new GraphQLError('No run has that id.', { extensions: { code: 'RUN_NOT_FOUND' } });
+          },
+          resolve: (e: unknown) => e,
+        },
         // each subscriber gets its own copy of each event, as a replay from the store gives
         replayed: {
           subscribe: async function* () {
@@ -81,6 +90,7 @@ function fanOutSchema() {
     schema,
     fields,
     pulls: () => pulls,
+    refusals: () => refusals,
     listeners,
     publish(n: number) {
       const event = { n };
@@ -174,6 +184,27 @@ describe('SSE fan-out: one execution and one serialisation per event for subscri
       return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
     };
     expect(await run([useSharedSubscriptionResults(), useSseFanOut()])).toEqual(await run([]));
+  });
+
+  it("answers what the executor refuses, and what the field's subscribe refuses, as Yoga does, calling it once", async () => {
+    const run = async (plugins: Plugin[], query: string, variables: Record<string, unknown> = {}) => {
+      const s = fanOutSchema();
+      const res = await subscribe(yogaWith(s.schema, plugins), query, variables);
+      return { status: res.status, text: await res.text(), refusals: s.refusals() };
+    };
+    const cases: [string, Record<string, unknown>?][] = [
+      ['subscription($p: String) { ticks { label(prefix: $p) } }', { p: 5 }],
+      ['subscription A { ticks { n } } subscription B { ticks { n } }'],
+      ['subscription { refused { n } }'],
+    ];
+    for (const [query, variables] of cases) {
+      const ours = await run([useSharedSubscriptionResults(), useSseFanOut()], query, variables);
+      expect(ours).toEqual(await run([], query, variables));
+      expect(ours.text).toContain('"errors"');
+    }
+    expect(
+      (await run([useSharedSubscriptionResults(), useSseFanOut()], 'subscription { refused { n } }')).refusals,
+    ).toBe(1);
   });
 
   it('pulls events only as fast as the client reads them', async () => {
