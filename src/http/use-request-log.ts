@@ -9,23 +9,28 @@ import { PUBLIC_PATHS } from './paths.js';
  * echoed in the response so a client can quote it.
  */
 export function useRequestLog(logger: Logger): Plugin {
-  const started = new WeakMap<Request, number>();
-  const operations = new WeakMap<Request, string>();
-  const ids = new WeakMap<Request, string>();
+  /** one record per request: three WeakMaps cost three hash lookups each way on every request */
+  const requests = new WeakMap<Request, { started: number; id: string; path: string; operation?: string }>();
   return {
-    onRequest({ request }) {
-      started.set(request, performance.now());
+    onRequest({ request, url }) {
       const given = request.headers.get('x-request-id');
-      ids.set(request, given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID());
+      requests.set(request, {
+        started: performance.now(),
+        id: given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID(),
+        path: url.pathname,
+      });
     },
     onParams({ params, request }) {
-      if (params.operationName) operations.set(request, params.operationName);
+      const r = requests.get(request);
+      if (r && params.operationName) r.operation = params.operationName;
     },
     onResponse({ request, response }) {
-      const requestId = ids.get(request);
-      if (requestId) response.headers.set('x-request-id', requestId);
-      const t0 = started.get(request);
-      const path = new URL(request.url, 'http://localhost').pathname;
+      // none: a plugin of Yoga's own answered before this one saw the request
+      const r = requests.get(request);
+      if (r) response.headers.set('x-request-id', r.id);
+      // below info nothing is written, so nothing need be built
+      if (!logger.isLevelEnabled('info')) return;
+      const path = r?.path ?? new URL(request.url, 'http://localhost').pathname;
       // probes would drown everything else
       if (PUBLIC_PATHS.has(path)) return;
       logger.info(
@@ -33,9 +38,9 @@ export function useRequestLog(logger: Logger): Plugin {
           method: request.method,
           path,
           status: response.status,
-          ms: t0 === undefined ? undefined : Math.round((performance.now() - t0) * 10) / 10,
-          operation: operations.get(request),
-          requestId,
+          ms: r && Math.round((performance.now() - r.started) * 10) / 10,
+          operation: r?.operation,
+          requestId: r?.id,
         },
         'request',
       );
