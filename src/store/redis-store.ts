@@ -372,25 +372,50 @@ return {#ids / 2, last}
  * Taken when free or expired, but the lapsed lease of a stage marked running only once it has
  * stayed lapsed for graceMs (0: at once); an owner re-acquiring its own lease extends it.
  */
-const ACQUIRE_LEASE = `${LUA_COMMON}
-local id, stage, owner, ttl = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local lk = leaseKey(id, stage)
-local holder = redis.call('GET', lk)
-if holder == owner then
-  redis.call('PEXPIRE', lk, ttl)
+/**
+ * takeLease: a stage's lease for `owner` (LAPSED LEASES in run-store.ts):
+ * 1 taken, 2 already this owner's (renewed), 0 held by another, or a lapsed
+ * holder's grace is not over yet.
+ */
+const LUA_TAKE_LEASE = `
+local function takeLease(id, stage, owner, ttl, graceMs, connectedForMs)
+  local lk = leaseKey(id, stage)
+  local holder = redis.call('GET', lk)
+  if holder == owner then
+    redis.call('PEXPIRE', lk, ttl)
+    return 2
+  end
+  if holder then
+    redis.call('DEL', lapsedKey(id, stage))
+    return 0
+  end
+  if redis.call('HGET', runKey(id), 'running') == stage and not lapsedLongEnough(id, stage, graceMs, connectedForMs) then
+    return 0
+  end
+  redis.call('SET', lk, owner, 'PX', ttl)
+  redis.call('DEL', lapsedKey(id, stage))
   return 1
 end
-if holder then
-  redis.call('DEL', lapsedKey(id, stage))
-  return 0
-end
-if redis.call('HGET', runKey(id), 'running') == stage
-  and not lapsedLongEnough(id, stage, tonumber(ARGV[6]), tonumber(ARGV[7])) then
-  return 0
-end
-redis.call('SET', lk, owner, 'PX', ttl)
-redis.call('DEL', lapsedKey(id, stage))
-return 1
+`;
+
+/** ARGV: prefix, runId, stage, owner, ttlMs, graceMs, connectedForMs. 1: the lease is the owner's. */
+const ACQUIRE_LEASE = `${LUA_COMMON}${LUA_TAKE_LEASE}
+if takeLease(ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])) > 0 then return 1 end
+return 0
+`;
+
+/**
+ * ARGV: as ACQUIRE_LEASE. The run and the stage's lease in one step: {-1}
+ * for an unknown run; {3, run} when the stage's result is stored (nobody needs
+ * its lease); else {takeLease's answer, run}, the run as it was when the lease
+ * was taken.
+ */
+const CLAIM_STAGE = `${LUA_COMMON}${LUA_TAKE_LEASE}
+local id, stage = ARGV[2], ARGV[3]
+local run = redis.call('HGETALL', runKey(id))
+if #run == 0 then return {-1} end
+if redis.call('HEXISTS', runKey(id), stage) == 1 then return {3, run} end
+return {takeLease(id, stage, ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])), run}
 `;
 
 /** KEYS: lease. ARGV: owner, ttlMs. */
@@ -423,6 +448,7 @@ const SCRIPTS = {
   deleteBefore: script(DELETE_BEFORE),
   indexLegacy: script(INDEX_LEGACY),
   acquireLease: script(ACQUIRE_LEASE),
+  claimStage: script(CLAIM_STAGE),
   renewLease: script(RENEW_LEASE),
   releaseLease: script(RELEASE_LEASE),
 };
@@ -713,12 +739,7 @@ export class RedisRunStore implements RunStore {
 
   async acquireLease(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs = 0) {
     const reply = await this.redis((c) =>
-      this.eval(
-        c,
-        SCRIPTS.acquireLease,
-        [],
-        [this.prefix, runId, stage, owner, leaseMs(ttlMs), this.lapseGrace(graceMs), this.connectedForMs()],
-      ),
+      this.eval(c, SCRIPTS.acquireLease, [], this.leaseArgs(runId, stage, owner, ttlMs, graceMs)),
     );
     return reply === 1;
   }
@@ -731,9 +752,34 @@ export class RedisRunStore implements RunStore {
     graceMs: number,
     needsRun: (run: RunRecord) => boolean,
   ): Promise<StageClaim | null> {
-    const seen = await this.get(runId);
-    if (!seen) return null;
-    if (!needsRun(seen)) return { run: seen, needed: false };
+    // one round trip in the usual case (a stage to run, its lease free): the read and the lease in one script
+    const [taken, hash] = (await this.redis((c) =>
+      this.eval(c, SCRIPTS.claimStage, [], this.leaseArgs(runId, stage, owner, ttlMs, graceMs)),
+    )) as [number, string[] | undefined];
+    if (taken === -1 || !hash) return null;
+    const run = toRun(pairs(hash));
+    let needed = false;
+    try {
+      needed = needsRun(run);
+    } finally {
+      // a lease taken for a run the check turned down (or threw on) is let go: nobody holds it for nothing
+      if (taken === 1 && !needed) await this.releaseLease(runId, stage, owner).catch(() => {});
+    }
+    if (!needed) return { run, needed: false };
+    // a check that wants a stage whose result is stored (none of ours does): the lease, then the run again
+    if (taken === 3) return this.leaseAndRecheck(runId, stage, owner, ttlMs, graceMs, needsRun, run);
+    return { run, needed: true, leased: taken === 1 || taken === 2 };
+  }
+
+  private async leaseAndRecheck(
+    runId: string,
+    stage: StageName,
+    owner: string,
+    ttlMs: number,
+    graceMs: number,
+    needsRun: (run: RunRecord) => boolean,
+    seen: RunRecord,
+  ): Promise<StageClaim | null> {
     if (!(await this.acquireLease(runId, stage, owner, ttlMs, graceMs)))
       return { run: seen, needed: true, leased: false };
     // another instance may have finished the stage between the read and the lease
@@ -747,6 +793,10 @@ export class RedisRunStore implements RunStore {
     }
     if (!fresh) return null;
     return needed ? { run: fresh, needed: true, leased: true } : { run: fresh, needed: false };
+  }
+
+  private leaseArgs(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs: number): Arg[] {
+    return [this.prefix, runId, stage, owner, leaseMs(ttlMs), this.lapseGrace(graceMs), this.connectedForMs()];
   }
 
   /** A live holder's client may see Redis back up to one reconnection attempt after ours: it gets that too. */

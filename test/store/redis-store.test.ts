@@ -201,6 +201,60 @@ describe('RedisRunStore on Redis', () => {
     expect(pttl).toBeLessThanOrEqual(10_000);
   });
 
+  it('claims a stage in one round trip: the run and the lease in one script', async () => {
+    const client = new Redis(server.url);
+    const sent: string[] = [];
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string }) => {
+      sent.push(command.name);
+      return send(command as never);
+    }) as typeof client.sendCommand;
+    const store = new RedisRunStore(client, { retentionDays: 7, keyPrefix: prefix });
+    try {
+      const needsExtraction = (r: { extraction: unknown }) => r.extraction === null;
+      // the first use of a script on a Redis loads it (NOSCRIPT, then EVAL): not what is counted here
+      const { run: first } = await store.create(newRun(), EPOCH);
+      await store.claimStage(first.id, 'extraction', 'owner-a', 10_000, 0, needsExtraction);
+      const { run } = await store.create(newRun(), EPOCH);
+      sent.length = 0;
+      expect(await store.claimStage(run.id, 'extraction', 'owner-a', 10_000, 0, needsExtraction)).toEqual({
+        run,
+        needed: true,
+        leased: true,
+      });
+      expect(sent).toEqual(['evalsha']);
+      expect(await raw.get(`${prefix}lease:${run.id}:extraction`)).toBe('owner-a');
+
+      // a stored result: no lease taken, one round trip
+      await a.transition(run.id, {
+        stage: 'EXTRACTED',
+        at: new Date().toISOString(),
+        extraction: extractionResult,
+        running: null,
+        release: { stage: 'extraction', owner: 'owner-a' },
+      });
+      sent.length = 0;
+      expect(await store.claimStage(run.id, 'extraction', 'owner-b', 10_000, 0, needsExtraction)).toMatchObject({
+        needed: false,
+      });
+      expect(sent).toEqual(['evalsha']);
+      expect(await raw.exists(`${prefix}lease:${run.id}:extraction`)).toBe(0);
+
+      // a check that wants it anyway is still answered as the contract says: leased, with the run read after
+      const again = await store.claimStage(run.id, 'extraction', 'owner-b', 10_000, 0, () => true);
+      expect(again).toMatchObject({ needed: true, leased: true, run: { extraction: extractionResult } });
+      expect(await raw.get(`${prefix}lease:${run.id}:extraction`)).toBe('owner-b');
+
+      // a check that turns a stage down after the lease was taken lets the lease go
+      expect(await store.claimStage(run.id, 'specialization', 'owner-b', 10_000, 0, () => false)).toMatchObject({
+        needed: false,
+      });
+      expect(await raw.exists(`${prefix}lease:${run.id}:specialization`)).toBe(0);
+    } finally {
+      await store.close();
+      client.disconnect();
+    }
+  });
   it('two instances racing: one run per key, gapless seqs, one lease holder', async () => {
     const created = await Promise.all(
       Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).create(newRun({ idempotencyKey: 'race' }), EPOCH)),
