@@ -222,8 +222,8 @@ interface ResponseState {
  * in front. `res.write` would write the same bytes, in three writes corked
  * together and a tick later; one `socket.write` of a chunk built once per
  * event costs about a third less per subscriber (BENCHMARKS.md). Anything
- * else (a socket not yet attached, output still buffered, HTTP/1.0 or HTTP/2):
- * `res.write`.
+ * else (a socket not yet attached, output of the response's still waiting,
+ * HTTP/1.0 or HTTP/2): `res.write`.
  */
 function rawChunks(res: ServerResponse): Socket | undefined {
   const state = res as unknown as ResponseState;
@@ -234,6 +234,8 @@ function rawChunks(res: ServerResponse): Socket | undefined {
     state._headerSent === true &&
     state._hasBody === true &&
     state.outputData?.length === 0 &&
+    // nothing of the response's own waiting either (Node 24 holds what res.write wrote until the next tick)
+    res.writableLength === socket.writableLength &&
     (socket as Socket & { _httpMessage?: unknown })._httpMessage === res &&
     socket.writable &&
     !res.writableEnded

@@ -342,6 +342,29 @@ function parts(response: string) {
   return { head: response.slice(0, at), rest: response.slice(at + 4) };
 }
 
+/** a chunked body's data */
+function dechunk(body: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at);
+    const size = Number.parseInt(body.slice(at, eol), 16);
+    if (size === 0) return out;
+    out += Buffer.from(body.slice(eol + 2))
+      .subarray(0, size)
+      .toString();
+    at =
+      eol +
+      2 +
+      Buffer.byteLength(
+        Buffer.from(body.slice(eol + 2))
+          .subarray(0, size)
+          .toString(),
+      ) +
+      2;
+  }
+}
+
 const chunk = (s: string) => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`;
 
 describe("SSE piped into Node's HTTP response: written to it directly, one chunk per frame", () => {
@@ -396,6 +419,31 @@ describe("SSE piped into Node's HTTP response: written to it directly, one chunk
       await waitFor(() => s.listeners.size === 1);
       ticks.socket.destroy();
       await waitFor(() => s.listeners.size === 0);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('keeps the order of a keep-alive comment and an event sent in the same turn', async () => {
+    const s = fanOutSchema();
+    const streams = new Set<{ ping(): void }>();
+    const pings = { add: (x: { ping(): void }) => streams.add(x), delete: (x: { ping(): void }) => streams.delete(x) };
+    const http = await overNodeHttp(
+      yogaWith(s.schema, [useSharedSubscriptionResults(), useSseFanOut(pings as unknown as KeepAlive)]),
+    );
+    try {
+      const client = http.open('subscription { ticks { n } }');
+      await waitFor(() => s.listeners.size === 1 && client.text().includes(chunk(':\n\n')));
+      // from a microtask: the comment goes through res.write, the event is delivered before the next tick
+      queueMicrotask(() => {
+        for (const x of streams) x.ping();
+        s.publish(1);
+        s.publish(-1);
+      });
+      await waitFor(() => client.text().endsWith('0\r\n\r\n'));
+      const frame = 'event: next\ndata: {"data":{"ticks":{"n":1}}}\n\n';
+      // Node may put writes of one tick in one chunk: compare what the chunks carry, in order
+      expect(dechunk(parts(client.text()).rest)).toBe(`:\n\n:\n\n${frame}event: complete\ndata:\n\n`);
     } finally {
       await http.close();
     }
