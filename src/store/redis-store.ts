@@ -405,17 +405,15 @@ return 0
 `;
 
 /**
- * ARGV: as ACQUIRE_LEASE. The run and the stage's lease in one step: {-1}
- * for an unknown run; {3, run} when the stage's result is stored (nobody needs
- * its lease); else {takeLease's answer, run}, the run as it was when the lease
- * was taken.
+ * ARGV: as ACQUIRE_LEASE. The stage's lease and the run as it is once the
+ * lease is taken, in one step: {-1} for an unknown run, else {takeLease's
+ * answer, the run's hash}.
  */
-const CLAIM_STAGE = `${LUA_COMMON}${LUA_TAKE_LEASE}
-local id, stage = ARGV[2], ARGV[3]
-local run = redis.call('HGETALL', runKey(id))
-if #run == 0 then return {-1} end
-if redis.call('HEXISTS', runKey(id), stage) == 1 then return {3, run} end
-return {takeLease(id, stage, ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])), run}
+const LEASE_AND_READ = `${LUA_COMMON}${LUA_TAKE_LEASE}
+local id = ARGV[2]
+if redis.call('EXISTS', runKey(id)) == 0 then return {-1} end
+local taken = takeLease(id, ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]))
+return {taken, redis.call('HGETALL', runKey(id))}
 `;
 
 /** KEYS: lease. ARGV: owner, ttlMs. */
@@ -448,7 +446,7 @@ const SCRIPTS = {
   deleteBefore: script(DELETE_BEFORE),
   indexLegacy: script(INDEX_LEGACY),
   acquireLease: script(ACQUIRE_LEASE),
-  claimStage: script(CLAIM_STAGE),
+  leaseAndRead: script(LEASE_AND_READ),
   renewLease: script(RENEW_LEASE),
   releaseLease: script(RELEASE_LEASE),
 };
@@ -752,47 +750,25 @@ export class RedisRunStore implements RunStore {
     graceMs: number,
     needsRun: (run: RunRecord) => boolean,
   ): Promise<StageClaim | null> {
-    // one round trip in the usual case (a stage to run, its lease free): the read and the lease in one script
+    // the check decides on the run as read, before any lease is touched: an instance that turns the stage down
+    // (a stored failure, a drain, a model it does not allow) never holds it, nor disturbs a lapsed holder's clock
+    const seen = await this.get(runId);
+    if (!seen) return null;
+    if (!needsRun(seen)) return { run: seen, needed: false };
+    // the lease and the run read again in one round trip: another instance may have finished the stage meanwhile
     const [taken, hash] = (await this.redis((c) =>
-      this.eval(c, SCRIPTS.claimStage, [], this.leaseArgs(runId, stage, owner, ttlMs, graceMs)),
+      this.eval(c, SCRIPTS.leaseAndRead, [], this.leaseArgs(runId, stage, owner, ttlMs, graceMs)),
     )) as [number, string[] | undefined];
     if (taken === -1 || !hash) return null;
-    const run = toRun(pairs(hash));
+    const fresh = toRun(pairs(hash));
     let needed = false;
     try {
-      needed = needsRun(run);
+      needed = needsRun(fresh);
     } finally {
-      // a lease taken for a run the check turned down (or threw on) is let go: nobody holds it for nothing
-      if (taken === 1 && !needed) await this.releaseLease(runId, stage, owner).catch(() => {});
+      if (!needed && taken > 0) await this.releaseLease(runId, stage, owner).catch(() => {});
     }
-    if (!needed) return { run, needed: false };
-    // a check that wants a stage whose result is stored (none of ours does): the lease, then the run again
-    if (taken === 3) return this.leaseAndRecheck(runId, stage, owner, ttlMs, graceMs, needsRun, run);
-    return { run, needed: true, leased: taken === 1 || taken === 2 };
-  }
-
-  private async leaseAndRecheck(
-    runId: string,
-    stage: StageName,
-    owner: string,
-    ttlMs: number,
-    graceMs: number,
-    needsRun: (run: RunRecord) => boolean,
-    seen: RunRecord,
-  ): Promise<StageClaim | null> {
-    if (!(await this.acquireLease(runId, stage, owner, ttlMs, graceMs)))
-      return { run: seen, needed: true, leased: false };
-    // another instance may have finished the stage between the read and the lease
-    let fresh: RunRecord | null = null;
-    let needed = false;
-    try {
-      fresh = await this.get(runId);
-      needed = fresh !== null && needsRun(fresh);
-    } finally {
-      if (!needed) await this.releaseLease(runId, stage, owner).catch(() => {});
-    }
-    if (!fresh) return null;
-    return needed ? { run: fresh, needed: true, leased: true } : { run: fresh, needed: false };
+    if (!needed) return { run: fresh, needed: false };
+    return { run: fresh, needed: true, leased: taken > 0 };
   }
 
   private leaseArgs(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs: number): Arg[] {

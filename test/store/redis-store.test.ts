@@ -201,7 +201,7 @@ describe('RedisRunStore on Redis', () => {
     expect(pttl).toBeLessThanOrEqual(10_000);
   });
 
-  it('claims a stage in one round trip: the run and the lease in one script', async () => {
+  it('claims a stage in two round trips: the run, then the lease with the run read again', async () => {
     const client = new Redis(server.url);
     const sent: string[] = [];
     const send = client.sendCommand.bind(client);
@@ -222,10 +222,10 @@ describe('RedisRunStore on Redis', () => {
         needed: true,
         leased: true,
       });
-      expect(sent).toEqual(['evalsha']);
+      expect(sent).toEqual(['hgetall', 'evalsha']);
       expect(await raw.get(`${prefix}lease:${run.id}:extraction`)).toBe('owner-a');
 
-      // a stored result: no lease taken, one round trip
+      // a stored result: one read, no lease
       await a.transition(run.id, {
         stage: 'EXTRACTED',
         at: new Date().toISOString(),
@@ -237,24 +237,43 @@ describe('RedisRunStore on Redis', () => {
       expect(await store.claimStage(run.id, 'extraction', 'owner-b', 10_000, 0, needsExtraction)).toMatchObject({
         needed: false,
       });
-      expect(sent).toEqual(['evalsha']);
+      expect(sent).toEqual(['hgetall']);
       expect(await raw.exists(`${prefix}lease:${run.id}:extraction`)).toBe(0);
-
-      // a check that wants it anyway is still answered as the contract says: leased, with the run read after
-      const again = await store.claimStage(run.id, 'extraction', 'owner-b', 10_000, 0, () => true);
-      expect(again).toMatchObject({ needed: true, leased: true, run: { extraction: extractionResult } });
-      expect(await raw.get(`${prefix}lease:${run.id}:extraction`)).toBe('owner-b');
-
-      // a check that turns a stage down after the lease was taken lets the lease go
-      expect(await store.claimStage(run.id, 'specialization', 'owner-b', 10_000, 0, () => false)).toMatchObject({
-        needed: false,
-      });
-      expect(await raw.exists(`${prefix}lease:${run.id}:specialization`)).toBe(0);
     } finally {
       await store.close();
       client.disconnect();
     }
   });
+
+  it('an instance whose check turns a stage down never holds its lease, so one that needs it is not kept waiting', async () => {
+    const { run } = await a.create(newRun(), EPOCH);
+    let other: Promise<unknown> | undefined;
+    // a: a check that refuses (a stored failure it may not retry, a drain, a model it does not allow);
+    // b asks for the same stage, needing it, while a's check runs
+    const refused = a.claimStage(run.id, 'extraction', 'owner-a', 60_000, 60_000, () => {
+      other = b.claimStage(run.id, 'extraction', 'owner-b', 60_000, 60_000, () => true);
+      throw new Error('refused here');
+    });
+    await expect(refused).rejects.toThrow('refused here');
+    expect(await other).toMatchObject({ needed: true, leased: true });
+  });
+
+  it("a claim whose check refuses leaves a lapsed holder's first sighting as it was", async () => {
+    const { run } = await a.create(newRun(), EPOCH);
+    // its holder marked it running, then died: no lease, and a sighting of that recorded a while ago
+    await a.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
+    const [s, us] = await raw.time();
+    const sighting = String(Number(s) * 1000 + Math.floor(Number(us) / 1000) - 2_100);
+    await raw.set(`${prefix}lapsed:${run.id}:extraction`, sighting, 'PX', 600_000);
+    await expect(
+      a.claimStage(run.id, 'extraction', 'owner-a', 60_000, 1, () => {
+        throw new Error('SHUTTING_DOWN');
+      }),
+    ).rejects.toThrow('SHUTTING_DOWN');
+    expect(await raw.get(`${prefix}lapsed:${run.id}:extraction`)).toBe(sighting);
+    expect(await raw.exists(`${prefix}lease:${run.id}:extraction`)).toBe(0);
+  });
+
   it('two instances racing: one run per key, gapless seqs, one lease holder', async () => {
     const created = await Promise.all(
       Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).create(newRun({ idempotencyKey: 'race' }), EPOCH)),
