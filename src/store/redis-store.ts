@@ -368,14 +368,10 @@ return {#ids / 2, last}
 `;
 
 /**
- * ARGV: prefix, runId, stage, owner, ttlMs, graceMs, the caller's connectedForMs.
+ * takeLease: a stage's lease for `owner` (LAPSED LEASES in run-store.ts).
  * Taken when free or expired, but the lapsed lease of a stage marked running only once it has
  * stayed lapsed for graceMs (0: at once); an owner re-acquiring its own lease extends it.
- */
-/**
- * takeLease: a stage's lease for `owner` (LAPSED LEASES in run-store.ts):
- * 1 taken, 2 already this owner's (renewed), 0 held by another, or a lapsed
- * holder's grace is not over yet.
+ * 1 taken, 2 already this owner's (extended), 0 not taken.
  */
 const LUA_TAKE_LEASE = `
 local function takeLease(id, stage, owner, ttl, graceMs, connectedForMs)
@@ -398,7 +394,7 @@ local function takeLease(id, stage, owner, ttl, graceMs, connectedForMs)
 end
 `;
 
-/** ARGV: prefix, runId, stage, owner, ttlMs, graceMs, connectedForMs. 1: the lease is the owner's. */
+/** ARGV: prefix, runId, stage, owner, ttlMs, graceMs, the caller's connectedForMs. 1: the lease is the owner's. */
 const ACQUIRE_LEASE = `${LUA_COMMON}${LUA_TAKE_LEASE}
 if takeLease(ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])) > 0 then return 1 end
 return 0
