@@ -155,10 +155,8 @@ class SseStream extends Readable {
     } catch (err) {
       // Yoga hands failures on as results; should one escape, the stream still ends as a stream should,
       // never with an 'error' event on a body nobody listens to (an uncaught exception)
-      if (this.destroyed) {
-        this.pings.delete(this);
-        return;
-      }
+      // destroyed: _destroy has let go of everything
+      if (this.destroyed) return;
       const error = err instanceof GraphQLError ? err : new GraphQLError('Unexpected error.');
       this.send(framed({ errors: [error] }));
       this.finish(COMPLETE);
@@ -212,7 +210,6 @@ interface ResponseState {
   chunkedEncoding?: boolean;
   _headerSent?: boolean;
   _hasBody?: boolean;
-  outputData?: unknown[];
 }
 
 /**
@@ -233,9 +230,7 @@ function rawChunks(res: ServerResponse): Socket | undefined {
     state.chunkedEncoding === true &&
     state._headerSent === true &&
     state._hasBody === true &&
-    state.outputData?.length === 0 &&
-    // nothing of the response's own waiting either (Node 24 holds what res.write wrote until the next tick)
-    res.writableLength === socket.writableLength &&
+    !waitingInResponse(res) &&
     (socket as Socket & { _httpMessage?: unknown })._httpMessage === res &&
     socket.writable &&
     !res.writableEnded
@@ -245,13 +240,21 @@ function rawChunks(res: ServerResponse): Socket | undefined {
   return undefined;
 }
 
+/**
+ * Whether the response holds bytes of its own not yet handed to its socket:
+ * output queued before it had one, or (Node 24) what res.write wrote this tick.
+ */
+function waitingInResponse(res: ServerResponse): boolean {
+  return res.writableLength !== (res.socket?.writableLength ?? 0);
+}
+
 /** Resolves once `res` can take more (its socket, or its own buffer, has drained), or it has closed. */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     if (res.destroyed || res.writableEnded) return resolve();
     const socket = res.socket;
     // written to the socket directly: its drain; buffered in the response: the response's
-    const source = socket && res.writableLength === socket.writableLength ? socket : res;
+    const source = socket && !waitingInResponse(res) ? socket : res;
     const done = () => {
       source.off('drain', done);
       res.off('close', done);

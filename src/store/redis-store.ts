@@ -371,7 +371,7 @@ return {#ids / 2, last}
  * takeLease: a stage's lease for `owner` (LAPSED LEASES in run-store.ts).
  * Taken when free or expired, but the lapsed lease of a stage marked running only once it has
  * stayed lapsed for graceMs (0: at once); an owner re-acquiring its own lease extends it.
- * 1 taken, 2 already this owner's (extended), 0 not taken.
+ * 1: the lease is the owner's; 0: not taken.
  */
 const LUA_TAKE_LEASE = `
 local function takeLease(id, stage, owner, ttl, graceMs, connectedForMs)
@@ -379,7 +379,7 @@ local function takeLease(id, stage, owner, ttl, graceMs, connectedForMs)
   local holder = redis.call('GET', lk)
   if holder == owner then
     redis.call('PEXPIRE', lk, ttl)
-    return 2
+    return 1
   end
   if holder then
     redis.call('DEL', lapsedKey(id, stage))
@@ -396,8 +396,7 @@ end
 
 /** ARGV: prefix, runId, stage, owner, ttlMs, graceMs, the caller's connectedForMs. 1: the lease is the owner's. */
 const ACQUIRE_LEASE = `${LUA_COMMON}${LUA_TAKE_LEASE}
-if takeLease(ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])) > 0 then return 1 end
-return 0
+return takeLease(ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]))
 `;
 
 /**
@@ -761,10 +760,10 @@ export class RedisRunStore implements RunStore {
     try {
       needed = needsRun(fresh);
     } finally {
-      if (!needed && taken > 0) await this.releaseLease(runId, stage, owner).catch(() => {});
+      if (!needed && taken === 1) await this.releaseLease(runId, stage, owner).catch(() => {});
     }
     if (!needed) return { run: fresh, needed: false };
-    return { run: fresh, needed: true, leased: taken > 0 };
+    return { run: fresh, needed: true, leased: taken === 1 };
   }
 
   private leaseArgs(runId: string, stage: StageName, owner: string, ttlMs: number, graceMs: number): Arg[] {

@@ -342,26 +342,15 @@ function parts(response: string) {
   return { head: response.slice(0, at), rest: response.slice(at + 4) };
 }
 
-/** a chunked body's data */
+/** a chunked body's data (the frames here are ASCII: a chunk's size in bytes is its length in characters) */
 function dechunk(body: string): string {
   let out = '';
-  let at = 0;
-  for (;;) {
+  for (let at = 0; ; ) {
     const eol = body.indexOf('\r\n', at);
     const size = Number.parseInt(body.slice(at, eol), 16);
     if (size === 0) return out;
-    out += Buffer.from(body.slice(eol + 2))
-      .subarray(0, size)
-      .toString();
-    at =
-      eol +
-      2 +
-      Buffer.byteLength(
-        Buffer.from(body.slice(eol + 2))
-          .subarray(0, size)
-          .toString(),
-      ) +
-      2;
+    out += body.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
   }
 }
 
