@@ -229,7 +229,7 @@ return {1, redis.call('HGETALL', rk)}
  * then the stage and owner of a lease to release with it ('' for none), then the usage keys' TTL,
  * then per usage increment USAGE_ARGS arguments: day, tokens field, tokens, and the five
  * (usage field, amount) pairs.
- * Returns {seq, run hash} or nil when unknown. A key equal to the last applied one is a resend
+ * Returns the event's seq, or nil when the run is unknown. A key equal to the last applied one is a resend
  * of a write that was applied but whose answer was lost: nothing is written (nor counted), its seq
  * is returned.
  */
@@ -238,7 +238,7 @@ local id = ARGV[2]
 local key = ARGV[15]
 if key ~= '' then
   local last = redis.call('HMGET', runKey(id), 'lastKey', 'lastSeq')
-  if last[1] == key then return {tonumber(last[2]), redis.call('HGETALL', runKey(id))} end
+  if last[1] == key then return tonumber(last[2]) end
 end
 local seq = transition(id, ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14])
 if not seq then return false end
@@ -255,7 +255,7 @@ for i = 19, #ARGV, ${USAGE_ARGS} do
   redis.call('EXPIRE', uk, usageTtl)
   redis.call('EXPIRE', tk, usageTtl)
 end
-return {seq, redis.call('HGETALL', runKey(id))}
+return seq
 `;
 
 /**
@@ -710,8 +710,7 @@ export class RedisRunStore implements RunStore {
       ),
     );
     if (reply === null) throw new AppError('RUN_NOT_FOUND', `No run has the id ${runId}.`);
-    const [seq, hash] = reply as [number, string[]];
-    return { event: eventOf(runId, seq, t), run: toRun(pairs(hash)) };
+    return { event: eventOf(runId, reply as number, t) };
   }
 
   async events(runId: string, afterSeq = 0) {

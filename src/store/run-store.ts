@@ -23,7 +23,13 @@ export interface RunStore {
   getMany(ids: readonly string[]): Promise<(RunRecord | null)[]>;
   /** newest first */
   list(query: RunListQuery): Promise<RunPage>;
-  transition(runId: string, t: Transition): Promise<{ event: StageEvent; run: RunRecord }>;
+  /**
+   * Applies `t` and answers with the event it appended (its seq given by the store).
+   * Not the run: the pipeline never reads it back, and returning it cost every
+   * write a full row (SQLite) or hash (Redis) read and decoded for nothing;
+   * `get` reads it when it is wanted.
+   */
+  transition(runId: string, t: Transition): Promise<{ event: StageEvent }>;
   /** the run's events in order, those after `afterSeq` only when given */
   events(runId: string, afterSeq?: number): Promise<StageEvent[]>;
   eventsOfMany(runIds: readonly string[]): Promise<StageEvent[][]>;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { LEGACY_PIPELINE, type PipelineRef, type StageEvent } from '../../src/pipeline/run.js';
+import { LEGACY_PIPELINE, type PipelineRef, type RunRecord, type StageEvent } from '../../src/pipeline/run.js';
 import type {
   ExtractionResult,
   PipelineError,
@@ -8,7 +8,15 @@ import type {
   SpecializationResult,
   StageName,
 } from '../../src/pipeline/types.js';
-import type { CachedStage, NewRun, RunStore, UsageGroup, UsageIncrement, UsageRow } from '../../src/store/run-store.js';
+import type {
+  CachedStage,
+  NewRun,
+  RunStore,
+  Transition,
+  UsageGroup,
+  UsageIncrement,
+  UsageRow,
+} from '../../src/store/run-store.js';
 import { EPOCH, usageIncrement as spend } from './fixtures.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
@@ -104,6 +112,11 @@ export function describeRunStoreContract(
     });
 
     const create = async (over: Partial<NewRun> = {}, since = EPOCH) => store.create(newRun(over), since);
+    /** a transition's answer (its event alone), and the run as stored after it */
+    const applied = async (id: string, t: Transition) => {
+      const { event } = await store.transition(id, t);
+      return { event, run: (await store.get(id)) as RunRecord };
+    };
 
     describe('create', () => {
       it('stores the run at RECEIVED with its RECEIVED event as seq 1', async () => {
@@ -221,7 +234,7 @@ export function describeRunStoreContract(
 
       it('takes no lease for a stage whose result is stored, and none when the check throws', async () => {
         const { run } = await create();
-        const done = await store.transition(run.id, { stage: 'EXTRACTED', at: at(1000), extraction, running: null });
+        const done = await applied(run.id, { stage: 'EXTRACTED', at: at(1000), extraction, running: null });
         expect(await store.claimStage(run.id, 'extraction', 'a', 60_000, 0, needsExtraction)).toEqual({
           run: done.run,
           needed: false,
@@ -271,8 +284,8 @@ export function describeRunStoreContract(
       it('a resend with the key of the last applied transition writes nothing and returns that event', async () => {
         const { run } = await create();
         const t = { stage: 'EXTRACTED' as const, at: at(1000), extraction, running: null, key: 'k-once' };
-        const first = await store.transition(run.id, t);
-        const again = await store.transition(run.id, t);
+        const first = await applied(run.id, t);
+        const again = await applied(run.id, t);
         expect(again.event).toEqual(first.event);
         expect(again.run).toEqual(first.run);
         expect((await store.events(run.id)).map((e) => e.seq)).toEqual([1, 2]);
@@ -282,7 +295,7 @@ export function describeRunStoreContract(
 
       it('appends the next event and returns it with the updated run', async () => {
         const { run } = await create();
-        const r = await store.transition(run.id, {
+        const r = await applied(run.id, {
           stage: 'EXTRACTING',
           at: at(1000),
           attempt: 1,
@@ -321,39 +334,39 @@ export function describeRunStoreContract(
 
       it('sets extraction and specialization only when given, and keeps them after', async () => {
         const { run } = await create();
-        const x = await store.transition(run.id, { stage: 'EXTRACTED', at: at(1), extraction, running: null });
+        const x = await applied(run.id, { stage: 'EXTRACTED', at: at(1), extraction, running: null });
         expect(x.run.extraction).toEqual(extraction);
-        const s = await store.transition(run.id, { stage: 'COMPLETE', at: at(2), specialization });
+        const s = await applied(run.id, { stage: 'COMPLETE', at: at(2), specialization });
         expect(s.run.extraction).toEqual(extraction);
         expect(s.run.specialization).toEqual(specialization);
-        const later = await store.transition(run.id, { stage: 'SPECIALIZING', at: at(3) });
+        const later = await applied(run.id, { stage: 'SPECIALIZING', at: at(3) });
         expect(later.run).toMatchObject({ extraction, specialization, stage: 'SPECIALIZING', updatedAt: at(3) });
       });
 
       it('sets error when given, keeps it when not, clears it with clearError or error: null', async () => {
         const { run } = await create();
         const e = failure();
-        const failed = await store.transition(run.id, { stage: 'FAILED', at: at(1), error: e, running: null });
+        const failed = await applied(run.id, { stage: 'FAILED', at: at(1), error: e, running: null });
         expect(failed.event.error).toEqual(e);
         expect(failed.run.error).toEqual(e);
-        const kept = await store.transition(run.id, { stage: 'EXTRACTING', at: at(2), attempt: 1 });
+        const kept = await applied(run.id, { stage: 'EXTRACTING', at: at(2), attempt: 1 });
         expect(kept.run.error).toEqual(e);
         expect(kept.event.error).toBeNull();
-        const cleared = await store.transition(run.id, { stage: 'EXTRACTING', at: at(3), clearError: true });
+        const cleared = await applied(run.id, { stage: 'EXTRACTING', at: at(3), clearError: true });
         expect(cleared.run.error).toBeNull();
         await store.transition(run.id, { stage: 'FAILED', at: at(4), error: { ...e, raw: 'not json' } });
         expect((await store.get(run.id))?.error).toEqual({ ...e, raw: 'not json' });
-        const nulled = await store.transition(run.id, { stage: 'EXTRACTING', at: at(5), error: null });
+        const nulled = await applied(run.id, { stage: 'EXTRACTING', at: at(5), error: null });
         expect(nulled.run.error).toBeNull();
       });
 
       it('sets running when given (null clears it) and keeps it when not', async () => {
         const { run } = await create();
-        const a = await store.transition(run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
+        const a = await applied(run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
         expect(a.run.running).toBe('extraction');
-        const b = await store.transition(run.id, { stage: 'EXTRACTING', at: at(2), attempt: 2 });
+        const b = await applied(run.id, { stage: 'EXTRACTING', at: at(2), attempt: 2 });
         expect(b.run.running).toBe('extraction');
-        const c = await store.transition(run.id, { stage: 'EXTRACTED', at: at(3), running: null, extraction });
+        const c = await applied(run.id, { stage: 'EXTRACTED', at: at(3), running: null, extraction });
         expect(c.run.running).toBeNull();
       });
 
@@ -478,7 +491,7 @@ export function describeRunStoreContract(
         const { run } = await create({ pipeline: BANKING });
         expect(run.pipeline).toEqual(BANKING);
         await store.transition(run.id, { stage: 'EXTRACTING', at: at(1), running: 'extraction' });
-        const { run: after } = await store.transition(run.id, {
+        const { run: after } = await applied(run.id, {
           stage: 'EXTRACTED',
           at: at(2),
           extraction,
@@ -847,7 +860,7 @@ export function describeRunStoreContract(
         const open = await create();
         expect(run.apiKey).toBe('ops-team');
         expect(open.run.apiKey).toBeNull();
-        const moved = await store.transition(run.id, { stage: 'EXTRACTED', at: at(1), extraction, running: null });
+        const moved = await applied(run.id, { stage: 'EXTRACTED', at: at(1), extraction, running: null });
         expect(moved.run.apiKey).toBe('ops-team');
         expect((await store.get(run.id))?.apiKey).toBe('ops-team');
         expect((await store.getMany([open.run.id, run.id])).map((r) => r?.apiKey)).toEqual([null, 'ops-team']);
@@ -1240,7 +1253,8 @@ export function describeLegacyRunsContract(name: string, open: (legacy: NewRun[]
     it('move between the legacy pipeline stage lists as they go on, and stay legacy', async () => {
       const [old1, old2] = legacy.map((r) => r.id) as [string, string];
       expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'RECEIVED' })).toEqual([old2, old1]);
-      const { run } = await store.transition(old1, { stage: 'EXTRACTING', at: at(5), running: 'extraction' });
+      await store.transition(old1, { stage: 'EXTRACTING', at: at(5), running: 'extraction' });
+      const run = (await store.get(old1)) as RunRecord;
       expect(run.pipeline).toEqual(LEGACY_PIPELINE);
       expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'EXTRACTING' })).toEqual([old1]);
       expect(await ids({ pipeline: LEGACY_PIPELINE.name, stage: 'RECEIVED' })).toEqual([old2]);

@@ -64,12 +64,12 @@ describe('SQLite schema', () => {
     const store = new SqliteRunStore(path);
     try {
       expect(await store.get(run.id)).toMatchObject({ id: run.id, apiKey: null });
-      const { run: moved } = await store.transition(run.id, {
+      await store.transition(run.id, {
         stage: 'EXTRACTED',
         at: new Date().toISOString(),
         usage: [usageIncrement({ key: null })],
       });
-      expect(moved.apiKey).toBeNull();
+      expect((await store.get(run.id))?.apiKey).toBeNull();
       expect(await store.tokensSpent(null, '2030-01-01')).toBe(15);
     } finally {
       await store.close();
