@@ -219,6 +219,52 @@ export async function startServerProcess(
   return { ...proc, url, sqlitePath };
 }
 
+export interface RelayProc extends Proc {
+  url: string;
+}
+
+/**
+ * bench/relay.ts in its own process (through tsx, with the server's node
+ * flags): the tutorial's algorithm behind a bare node:http server.
+ */
+export async function startRelayProcess(simUrl: string, client: 'fetch' | 'undici'): Promise<RelayProc> {
+  const args = [
+    ...serverNodeFlags(),
+    '--import',
+    'tsx',
+    join(ROOT, 'bench', 'relay.ts'),
+    '--sim',
+    simUrl,
+    '--client',
+    client,
+  ];
+  const proc = start(process.execPath, args, {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${proc.output()}`)), 30_000);
+    proc.child.stdout?.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const m = /relay listening at (http:\/\/\S+)/.exec(buf);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.child.once('exit', () => reject(new Error(`relay exited:\n${proc.output()}`)));
+  });
+  return { ...proc, url };
+}
+
+/** This process's limit on open files (ulimit -n): each SSE subscriber holds one. */
+export function openFileLimit(): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return !m?.[1] || m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
+}
+
 /** Resident set size of a process, in bytes (VmRSS of /proc/<pid>/status). */
 export function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -17,6 +17,7 @@ import { closedLoop, type LoadResult, percentile } from './load.js';
 import {
   cpuMsOf,
   machineCpuMs,
+  openFileLimit,
   prepareRuntime,
   ROOT,
   type Runtime,
@@ -478,11 +479,6 @@ function writeOut(file: string, label: string, markdown: string): void {
 }
 
 /** The soft limit on open files of this process (the server and simulator inherit it). */
-function openFileLimit(): number {
-  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-  return !m?.[1] || m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
-}
-
 /** CPUs' worth of time other processes use right now, over `ms`: a busy machine makes every figure noise. */
 async function otherLoad(ms: number, pids: number[]): Promise<number> {
   const own = () => pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);

@@ -34,3 +34,37 @@ describe('npm run bench -- --short', () => {
     expect(out).toContain('one token request for the whole benchmark (server)');
   }, 180_000);
 });
+
+/**
+ * `bench/floor.ts`: the relays (the tutorial's algorithm behind a bare
+ * node:http server, with fetch and with undici) answer as the REST driver
+ * expects, every target of a row runs without a failed run, and the SSE floor
+ * opens its subscribers and reaches them all. No timing is asserted.
+ */
+describe('bench/floor.ts', () => {
+  it('runs every target and the SSE floor, and prints both tables', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/floor.ts',
+        ...['--rows', '0/2,20/4', '--duration', '0.3', '--rounds', '1', '--subscribers', '20', '--server', 'tsx'],
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 150_000 },
+    );
+    expect(run.error).toBeUndefined();
+    expect(run.status, run.stderr).toBe(0);
+    const rows = run.stdout.split('\n').filter((l) => /^\| (0|20) ms \| (2|4) \| /.test(l));
+    expect(rows.map((r) => r.split('|')[3]?.trim())).toEqual([
+      ...['baseline', 'relay-fetch', 'relay-undici', 'graphql', 'rest'],
+      ...['baseline', 'relay-fetch', 'relay-undici', 'graphql', 'rest'],
+    ]);
+    // the last column is the failed runs: none
+    for (const row of rows) expect(row).toMatch(/\| 0 \|$/);
+    expect(run.stdout).toMatch(
+      /\| relay \(bare node:http, res\.write\) \| \d+ \(20 open\) \|.*\| \d+ \(20 reached\) \|/,
+    );
+    expect(run.stdout).toMatch(/\| server \| \d+ \(20 open\) \|.*\| \d+ \(20 reached\) \|/);
+  }, 180_000);
+});
