@@ -11,6 +11,8 @@
  * - the token URL uses the login host (the tutorial posts to `api.` instead of
  *   `login.`, which the real service refuses); here both are the simulator;
  * - a counter of token requests, for the benchmark's report;
+ * - the request body and the specialist's prompt are exported (unchanged), so
+ *   that bench/relay.ts sends exactly what this sends;
  * - types.
  */
 
@@ -23,7 +25,7 @@ interface BaselineConfig {
   secondaryModelId: string;
 }
 
-type Message = { role: string; content: string };
+export type Message = { role: string; content: string };
 type GatewayAnswer = { choices: Array<{ message: { content: string } }> };
 
 let config: BaselineConfig | undefined;
@@ -75,15 +77,12 @@ async function getAccessToken(): Promise<string> {
   return cachedToken;
 }
 
-async function invokeGateway(
-  token: string,
+export function gatewayRequestBody(
   modelId: string,
   messages: Message[],
   options: { temperature?: number; maxTokens?: number } = {},
-): Promise<GatewayAnswer> {
-  const endpoint = `${cfg().apiBaseUrl}/api/v2/llm/gateway`;
-
-  const requestBody = {
+) {
+  return {
     modelId,
     messages,
     options: {
@@ -92,6 +91,17 @@ async function invokeGateway(
       ...options,
     },
   };
+}
+
+async function invokeGateway(
+  token: string,
+  modelId: string,
+  messages: Message[],
+  options: { temperature?: number; maxTokens?: number } = {},
+): Promise<GatewayAnswer> {
+  const endpoint = `${cfg().apiBaseUrl}/api/v2/llm/gateway`;
+
+  const requestBody = gatewayRequestBody(modelId, messages, options);
 
   const response = await fetch(endpoint, {
     method: 'POST',
@@ -111,19 +121,25 @@ async function invokeGateway(
   return response.json() as Promise<GatewayAnswer>;
 }
 
-async function invokeSpecializedModel(token: string, extractedEntities: unknown): Promise<unknown> {
-  const SYSTEM_PROMPT = `You are a domain specialist. Validate the extracted request against business rules. Return a JSON object with "isValid", "reason", and "nextSteps".`;
+export const SPECIALIST_SYSTEM_PROMPT = `You are a domain specialist. Validate the extracted request against business rules. Return a JSON object with "isValid", "reason", and "nextSteps".`;
 
+export function specialistMessages(extractedEntities: unknown): Message[] {
   const userPrompt = `Extracted request: ${JSON.stringify(extractedEntities)}. Validate and respond.`;
+  return [
+    { role: 'system', content: SPECIALIST_SYSTEM_PROMPT },
+    { role: 'user', content: userPrompt },
+  ];
+}
 
+/** the specialist's options in the tutorial */
+export const SPECIALIST_OPTIONS = { maxTokens: 300 };
+
+async function invokeSpecializedModel(token: string, extractedEntities: unknown): Promise<unknown> {
   const response = await invokeGateway(
     token,
     cfg().secondaryModelId,
-    [
-      { role: 'system', content: SYSTEM_PROMPT },
-      { role: 'user', content: userPrompt },
-    ],
-    { maxTokens: 300 },
+    specialistMessages(extractedEntities),
+    SPECIALIST_OPTIONS,
   );
 
   const content = response.choices[0]?.message.content as string;

@@ -11,6 +11,8 @@ import {
   openFileLimit,
   type Proc,
   prepareRuntime,
+  type ServerMode,
+  SIM_ACCOUNT,
   startRelayProcess,
   startServerProcess,
   startSimulatorProcess,
@@ -64,159 +66,166 @@ const rows = args.rows.split(',').map((r) => {
     throw new Error(`--rows: latency/concurrency pairs, as 0/32,200/256 (got ${r})`);
   return { latency: latency as number, concurrency: concurrency as number };
 });
-const rounds = Math.max(1, Number(args.rounds));
-const sliceMs = (Number(args.duration) * 1000) / rounds;
+const rounds = Number(args.rounds);
+const durationS = Number(args.duration);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number of at least 1');
+if (!(durationS > 0)) throw new Error('--duration takes a number of seconds above 0');
+const sliceMs = (durationS * 1000) / rounds;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const rt = prepareRuntime(args.server, log);
-const sim = await startSimulatorProcess(rt, 0);
+/** every process started, stopped whatever happens (a failed row, a refused subscriber, a bad answer) */
+const started: Proc[] = [];
+function track<P extends Proc>(proc: P): P {
+  started.push(proc);
+  return proc;
+}
 const dir = mkdtempSync(join(tmpdir(), 'floor-'));
-const server = await startServerProcess(rt, sim.url, join(dir, 'runs.sqlite'));
-const relayFetch = await startRelayProcess(sim.url, 'fetch');
-const relayUndici = await startRelayProcess(sim.url, 'undici');
-configureBaseline({
-  loginBaseUrl: sim.url,
-  apiBaseUrl: sim.url,
-  clientId: 'sim-client',
-  clientSecret: 'sim-secret',
-  primaryModelId: 'sim-extractor',
-  secondaryModelId: 'sim-specialist',
-});
-
-interface Target {
-  name: string;
-  proc?: Proc;
-  url?: string;
-  runner(pool: ReturnType<typeof serverPool> | undefined): RunOnce;
-}
-const targets: Target[] = [
-  { name: 'baseline', runner: () => baselineRunner() },
-  { name: 'relay-fetch', proc: relayFetch, url: relayFetch.url, runner: (p) => restRunner(p as never) },
-  { name: 'relay-undici', proc: relayUndici, url: relayUndici.url, runner: (p) => restRunner(p as never) },
-  { name: 'graphql', proc: server, url: server.url, runner: (p) => graphqlRunner(p as never) },
-  { name: 'rest', proc: server, url: server.url, runner: (p) => restRunner(p as never) },
-];
-
-interface Tally {
-  ok: number;
-  failed: number;
-  windowMs: number;
-  samples: number[];
-  /** others: the rest of the machine (other sessions, the idle targets), CPU ms in the windows */
-  cpu: { bench: number; target: number; sim: number; others: number };
-  firstError?: string;
+try {
+  await measure();
+} finally {
+  await Promise.all(started.map((p) => p.stop()));
+  rmSync(dir, { recursive: true, force: true });
 }
 
-const lines = [
-  '| latency | conc | target | runs/s | p50 ms | overhead p50 ms | x baseline | x limit c/2L | CPU ms/run bench / target / sim | others CPUs | failed |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
-];
-for (const row of rows) {
-  await sim.setLatency(row.latency);
-  const tallies = new Map<string, Tally>();
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? targets : [...targets].reverse();
-    for (const t of order) {
-      const pool = t.url ? serverPool(t.url, row.concurrency) : undefined;
-      const read = () => ({
-        bench: cpuMsOf(process.pid),
-        target: t.proc ? cpuMsOf(t.proc.pid) : 0,
-        sim: cpuMsOf(sim.pid),
-        machine: machineCpuMs().busy,
-      });
-      let start = read();
-      let end = start;
-      const res = await closedLoop({
-        concurrency: row.concurrency,
-        warmupMs: r === 0 ? 2000 : 1000,
-        durationMs: sliceMs,
-        run: t.runner(pool),
-        onWindow(edge) {
-          if (edge === 'start') start = read();
-          else end = read();
-        },
-      });
-      await pool?.close();
-      const tally = tallies.get(t.name) ?? {
-        ok: 0,
-        failed: 0,
-        windowMs: 0,
-        samples: [],
-        cpu: { bench: 0, target: 0, sim: 0, others: 0 },
-      };
-      tally.ok += res.ok;
-      tally.failed += res.failed;
-      tally.windowMs += res.windowMs;
-      tally.samples.push(...res.samples);
-      tally.cpu.bench += end.bench - start.bench;
-      tally.cpu.target += end.target - start.target;
-      tally.cpu.sim += end.sim - start.sim;
-      tally.cpu.others +=
-        end.machine - start.machine - (end.bench - start.bench) - (end.target - start.target) - (end.sim - start.sim);
-      tally.firstError ??= res.firstError;
-      tallies.set(t.name, tally);
-      log(
-        `latency ${row.latency} c ${row.concurrency} ${t.name}: ${(res.ok / (res.windowMs / 1000)).toFixed(1)} runs/s`,
+async function measure(): Promise<void> {
+  const rt = prepareRuntime(args.server as ServerMode, log);
+  const sim = track(await startSimulatorProcess(rt, 0));
+  const server = track(await startServerProcess(rt, sim.url, join(dir, 'runs.sqlite')));
+  const relayFetch = track(await startRelayProcess(sim.url, 'fetch'));
+  const relayUndici = track(await startRelayProcess(sim.url, 'undici'));
+  configureBaseline({ loginBaseUrl: sim.url, apiBaseUrl: sim.url, ...SIM_ACCOUNT });
+
+  interface Target {
+    name: string;
+    proc?: Proc;
+    url?: string;
+    runner(pool: ReturnType<typeof serverPool> | undefined): RunOnce;
+  }
+  const targets: Target[] = [
+    { name: 'baseline', runner: () => baselineRunner() },
+    { name: 'relay-fetch', proc: relayFetch, url: relayFetch.url, runner: (p) => restRunner(p as never) },
+    { name: 'relay-undici', proc: relayUndici, url: relayUndici.url, runner: (p) => restRunner(p as never) },
+    { name: 'graphql', proc: server, url: server.url, runner: (p) => graphqlRunner(p as never) },
+    { name: 'rest', proc: server, url: server.url, runner: (p) => restRunner(p as never) },
+  ];
+
+  interface Tally {
+    ok: number;
+    failed: number;
+    windowMs: number;
+    samples: number[];
+    /** others: the rest of the machine (other sessions, the idle targets), CPU ms in the windows */
+    cpu: { bench: number; target: number; sim: number; others: number };
+    firstError?: string;
+  }
+
+  const lines = [
+    '| latency | conc | target | runs/s | p50 ms | overhead p50 ms | x baseline | x limit c/2L | CPU ms/run bench / target / sim | others CPUs | failed |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    await sim.setLatency(row.latency);
+    const tallies = new Map<string, Tally>();
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? targets : [...targets].reverse();
+      for (const t of order) {
+        const pool = t.url ? serverPool(t.url, row.concurrency) : undefined;
+        const read = () => ({
+          bench: cpuMsOf(process.pid),
+          target: t.proc ? cpuMsOf(t.proc.pid) : 0,
+          sim: cpuMsOf(sim.pid),
+          machine: machineCpuMs().busy,
+        });
+        let start = read();
+        let end = start;
+        const res = await closedLoop({
+          concurrency: row.concurrency,
+          warmupMs: r === 0 ? 2000 : 1000,
+          durationMs: sliceMs,
+          run: t.runner(pool),
+          onWindow(edge) {
+            if (edge === 'start') start = read();
+            else end = read();
+          },
+        });
+        await pool?.close();
+        const tally = tallies.get(t.name) ?? {
+          ok: 0,
+          failed: 0,
+          windowMs: 0,
+          samples: [],
+          cpu: { bench: 0, target: 0, sim: 0, others: 0 },
+        };
+        tally.ok += res.ok;
+        tally.failed += res.failed;
+        tally.windowMs += res.windowMs;
+        tally.samples.push(...res.samples);
+        tally.cpu.bench += end.bench - start.bench;
+        tally.cpu.target += end.target - start.target;
+        tally.cpu.sim += end.sim - start.sim;
+        tally.cpu.others +=
+          end.machine - start.machine - (end.bench - start.bench) - (end.target - start.target) - (end.sim - start.sim);
+        tally.firstError ??= res.firstError;
+        tallies.set(t.name, tally);
+        log(
+          `latency ${row.latency} c ${row.concurrency} ${t.name}: ${(res.ok / (res.windowMs / 1000)).toFixed(1)} runs/s`,
+        );
+      }
+    }
+    const thr = (t: Tally) => t.ok / (t.windowMs / 1000);
+    const base = tallies.get('baseline') as Tally;
+    const limit = row.latency > 0 ? row.concurrency / ((2 * row.latency) / 1000) : undefined;
+    for (const t of targets) {
+      const tally = tallies.get(t.name) as Tally;
+      tally.samples.sort((a, b) => a - b);
+      const p50 = percentile(tally.samples, 0.5);
+      const per = (ms: number) => (ms / tally.ok).toFixed(3);
+      lines.push(
+        `| ${row.latency} ms | ${row.concurrency} | ${t.name} | ${thr(tally).toFixed(1)} | ${p50.toFixed(2)} | ${(p50 - 2 * row.latency).toFixed(2)} | ${(thr(tally) / thr(base)).toFixed(3)} | ${limit ? (thr(tally) / limit).toFixed(3) : ''} | ${per(tally.cpu.bench)} / ${t.proc ? per(tally.cpu.target) : '-'} / ${per(tally.cpu.sim)} | ${Math.max(0, tally.cpu.others / tally.windowMs).toFixed(2)} | ${tally.failed}${tally.firstError ? ` (${tally.firstError.slice(0, 80)})` : ''} |`,
       );
     }
   }
-  const thr = (t: Tally) => t.ok / (t.windowMs / 1000);
-  const base = tallies.get('baseline') as Tally;
-  const limit = row.latency > 0 ? row.concurrency / ((2 * row.latency) / 1000) : undefined;
-  for (const t of targets) {
-    const tally = tallies.get(t.name) as Tally;
-    tally.samples.sort((a, b) => a - b);
-    const p50 = percentile(tally.samples, 0.5);
-    const per = (ms: number) => (ms / tally.ok).toFixed(3);
-    lines.push(
-      `| ${row.latency} ms | ${row.concurrency} | ${t.name} | ${thr(tally).toFixed(1)} | ${p50.toFixed(2)} | ${(p50 - 2 * row.latency).toFixed(2)} | ${(thr(tally) / thr(base)).toFixed(3)} | ${limit ? (thr(tally) / limit).toFixed(3) : ''} | ${per(tally.cpu.bench)} / ${t.proc ? per(tally.cpu.target) : '-'} / ${per(tally.cpu.sim)} | ${Math.max(0, tally.cpu.others / tally.windowMs).toFixed(2)} | ${tally.failed}${tally.firstError ? ` (${tally.firstError.slice(0, 80)})` : ''} |`,
-    );
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  if (subscribers > 0) {
+    await sim.setLatency(0);
+    const sse = [
+      '',
+      `| SSE, ${subscribers} subscribers | opened in ms | target CPU to open, ms | one event to all, ms (server: from the mutation that creates the run) | target CPU until then, ms |`,
+      '|---|---|---|---|---|',
+    ];
+    const sseTargets: Array<[string, Proc & { url: string }, () => Promise<void>]> = [
+      [
+        'relay (bare node:http, res.write)',
+        relayUndici,
+        () =>
+          fetch(`${relayUndici.url}/__broadcast`, { method: 'POST' })
+            .then((r) => r.text())
+            .then(() => {}),
+      ],
+      ['server', server, () => eagerRun(server.url)],
+    ];
+    for (const [name, proc, trigger] of sseTargets) {
+      const { hostname, port } = new URL(proc.url);
+      const cpu0 = cpuMsOf(proc.pid);
+      const subs = await openSubscribers(hostname, Number(port), subscribers);
+      const cpu1 = cpuMsOf(proc.pid);
+      await new Promise((r) => setTimeout(r, 1000));
+      const received = subs.waitForAll('"stage":"RECEIVED"', 60_000);
+      const cpu2 = cpuMsOf(proc.pid);
+      const t0 = performance.now();
+      await trigger();
+      const { lastAt, reached } = await received;
+      const cpu3 = cpuMsOf(proc.pid);
+      subs.close();
+      log(
+        `SSE ${name}: opened ${subs.connected} in ${subs.openMs.toFixed(0)} ms, one event to ${reached} in ${(lastAt - t0).toFixed(0)} ms`,
+      );
+      sse.push(
+        `| ${name} | ${subs.openMs.toFixed(0)} (${subs.connected} open) | ${(cpu1 - cpu0).toFixed(0)} | ${(lastAt - t0).toFixed(0)} (${reached} reached) | ${(cpu3 - cpu2).toFixed(0)} |`,
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    process.stdout.write(`${sse.join('\n')}\n`);
   }
 }
-process.stdout.write(`${lines.join('\n')}\n`);
-
-if (subscribers > 0) {
-  await sim.setLatency(0);
-  const sse = [
-    '',
-    `| SSE, ${subscribers} subscribers | opened in ms | target CPU to open, ms | one event to all, ms | target CPU for it, ms |`,
-    '|---|---|---|---|---|',
-  ];
-  const sseTargets: Array<[string, Proc & { url: string }, () => Promise<void>]> = [
-    [
-      'relay (bare node:http, res.write)',
-      relayUndici,
-      () =>
-        fetch(`${relayUndici.url}/__broadcast`, { method: 'POST' })
-          .then((r) => r.text())
-          .then(() => {}),
-    ],
-    ['server', server, () => eagerRun(server.url)],
-  ];
-  for (const [name, proc, trigger] of sseTargets) {
-    const { hostname, port } = new URL(proc.url);
-    const cpu0 = cpuMsOf(proc.pid);
-    const subs = await openSubscribers(hostname, Number(port), subscribers);
-    const cpu1 = cpuMsOf(proc.pid);
-    await new Promise((r) => setTimeout(r, 1000));
-    const received = subs.waitForAll('"stage":"RECEIVED"', 60_000);
-    const cpu2 = cpuMsOf(proc.pid);
-    const t0 = performance.now();
-    await trigger();
-    const { lastAt, reached } = await received;
-    const cpu3 = cpuMsOf(proc.pid);
-    subs.close();
-    log(
-      `SSE ${name}: opened ${subs.connected} in ${subs.openMs.toFixed(0)} ms, one event to ${reached} in ${(lastAt - t0).toFixed(0)} ms`,
-    );
-    sse.push(
-      `| ${name} | ${subs.openMs.toFixed(0)} (${subs.connected} open) | ${(cpu1 - cpu0).toFixed(0)} | ${(lastAt - t0).toFixed(0)} (${reached} reached) | ${(cpu3 - cpu2).toFixed(0)} |`,
-    );
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  process.stdout.write(`${sse.join('\n')}\n`);
-}
-
-await Promise.all([relayFetch.stop(), relayUndici.stop(), server.stop()]);
-await sim.stop();
-rmSync(dir, { recursive: true, force: true });

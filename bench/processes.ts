@@ -167,6 +167,14 @@ export interface ServerProc extends Proc {
   sqlitePath: string;
 }
 
+/** The account and models every bench process uses on the simulator (it accepts any). */
+export const SIM_ACCOUNT = {
+  clientId: 'sim-client',
+  clientSecret: 'sim-secret',
+  primaryModelId: 'sim-extractor',
+  secondaryModelId: 'sim-specialist',
+} as const;
+
 export const SERVER_LOG_LEVEL = 'warn';
 export const SERVER_MAX_CONCURRENCY = 512;
 
@@ -181,12 +189,12 @@ export async function startServerProcess(
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
-    GENESYS_CLIENT_ID: 'sim-client',
-    GENESYS_CLIENT_SECRET: 'sim-secret',
+    GENESYS_CLIENT_ID: SIM_ACCOUNT.clientId,
+    GENESYS_CLIENT_SECRET: SIM_ACCOUNT.clientSecret,
     GENESYS_LOGIN_BASE_URL: simUrl,
     GENESYS_API_BASE_URL: simUrl,
-    PRIMARY_MODEL_ID: 'sim-extractor',
-    SECONDARY_MODEL_ID: 'sim-specialist',
+    PRIMARY_MODEL_ID: SIM_ACCOUNT.primaryModelId,
+    SECONDARY_MODEL_ID: SIM_ACCOUNT.secondaryModelId,
     SQLITE_PATH: sqlitePath,
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -255,6 +263,10 @@ export async function startRelayProcess(simUrl: string, client: 'fetch' | 'undic
       }
     });
     proc.child.once('exit', () => reject(new Error(`relay exited:\n${proc.output()}`)));
+  }).catch(async (err: unknown) => {
+    // not returned, so nobody else could stop it
+    await proc.stop('SIGKILL');
+    throw err;
   });
   return { ...proc, url };
 }

@@ -1,7 +1,15 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
-import { configureBaseline, orchestratePipeline } from './baseline.js';
+import {
+  configureBaseline,
+  gatewayRequestBody,
+  type Message,
+  orchestratePipeline,
+  SPECIALIST_OPTIONS,
+  specialistMessages,
+} from './baseline.js';
+import { SIM_ACCOUNT } from './processes.js';
 
 /**
  * The least a server in front of the gateway can cost: the tutorial's
@@ -35,15 +43,7 @@ if (!sim || (args.client !== 'fetch' && args.client !== 'undici')) {
   process.exit(2);
 }
 
-const MODELS = { primary: 'sim-extractor', secondary: 'sim-specialist' };
-configureBaseline({
-  loginBaseUrl: sim,
-  apiBaseUrl: sim,
-  clientId: 'sim-client',
-  clientSecret: 'sim-secret',
-  primaryModelId: MODELS.primary,
-  secondaryModelId: MODELS.secondary,
-});
+configureBaseline({ loginBaseUrl: sim, apiBaseUrl: sim, ...SIM_ACCOUNT });
 
 const agent = new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
 const simUrl = new URL(sim);
@@ -56,22 +56,26 @@ async function post(path: string, headers: Record<string, string>, body: string)
   return JSON.parse(text);
 }
 
-/** one token for the process's life: the benchmark is shorter than its expiry */
+/** one token for the process's life (the benchmark is shorter than its expiry); a failed request is asked again */
 function accessToken(): Promise<string> {
+  const basic = Buffer.from(`${SIM_ACCOUNT.clientId}:${SIM_ACCOUNT.clientSecret}`).toString('base64');
   token ??= post(
     '/oauth/token',
-    {
-      authorization: `Basic ${Buffer.from('sim-client:sim-secret').toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
+    { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
     'grant_type=client_credentials&scope=llm:gateway:invoke',
-  ).then((t) => (t as { access_token: string }).access_token);
+  ).then(
+    (t) => (t as { access_token: string }).access_token,
+    (err: unknown) => {
+      token = undefined;
+      throw err;
+    },
+  );
   return token;
 }
 
-async function complete(modelId: string, messages: object[], maxTokens: number): Promise<unknown> {
+async function complete(modelId: string, messages: Message[], options?: { maxTokens: number }): Promise<unknown> {
   const headers = { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json' };
-  const body = JSON.stringify({ modelId, messages, options: { temperature: 0.1, maxTokens } });
+  const body = JSON.stringify(gatewayRequestBody(modelId, messages, options));
   const answer = (await post('/api/v2/llm/gateway', headers, body)) as {
     choices: Array<{ message: { content: string } }>;
   };
@@ -80,18 +84,11 @@ async function complete(modelId: string, messages: object[], maxTokens: number):
 
 /** the tutorial's two calls with its bodies, over undici */
 async function viaUndici(text: string) {
-  const extraction = await complete(MODELS.primary, [{ role: 'user', content: text }], 500);
+  const extraction = await complete(SIM_ACCOUNT.primaryModelId, [{ role: 'user', content: text }]);
   const specialization = await complete(
-    MODELS.secondary,
-    [
-      {
-        role: 'system',
-        content:
-          'You are a domain specialist. Validate the extracted request against business rules. Return a JSON object with "isValid", "reason", and "nextSteps".',
-      },
-      { role: 'user', content: `Extracted request: ${JSON.stringify(extraction)}. Validate and respond.` },
-    ],
-    300,
+    SIM_ACCOUNT.secondaryModelId,
+    specialistMessages(extraction),
+    SPECIALIST_OPTIONS,
   );
   return { status: 'success', extraction, specialization };
 }

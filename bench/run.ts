@@ -26,6 +26,7 @@ import {
   SERVER_MAX_CONCURRENCY,
   type ServerMode,
   type ServerProc,
+  SIM_ACCOUNT,
   type SimProc,
   startServerProcess,
   startSimulatorProcess,
@@ -478,7 +479,6 @@ function writeOut(file: string, label: string, markdown: string): void {
   );
 }
 
-/** The soft limit on open files of this process (the server and simulator inherit it). */
 /** CPUs' worth of time other processes use right now, over `ms`: a busy machine makes every figure noise. */
 async function otherLoad(ms: number, pids: number[]): Promise<number> {
   const own = () => pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
@@ -506,14 +506,7 @@ async function main(): Promise<void> {
   let server: ServerProc | undefined;
   let pool: ReturnType<typeof serverPool> | undefined;
   try {
-    configureBaseline({
-      loginBaseUrl: sim.url,
-      apiBaseUrl: sim.url,
-      clientId: 'sim-client',
-      clientSecret: 'sim-secret',
-      primaryModelId: 'sim-extractor',
-      secondaryModelId: 'sim-specialist',
-    });
+    configureBaseline({ loginBaseUrl: sim.url, apiBaseUrl: sim.url, ...SIM_ACCOUNT });
     const tokensBefore = (await sim.stats()).tokenRequests;
     server = await startServerProcess(rt, sim.url, tempSqlite(dir, 'runs'));
     await sleep(500);

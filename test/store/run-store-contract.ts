@@ -293,7 +293,7 @@ export function describeRunStoreContract(
         expect(other.event.seq).toBe(3);
       });
 
-      it('appends the next event and returns it with the updated run', async () => {
+      it('appends the next event, answers with it, and updates the run', async () => {
         const { run } = await create();
         const r = await applied(run.id, {
           stage: 'EXTRACTING',
@@ -370,10 +370,12 @@ export function describeRunStoreContract(
         expect(c.run.running).toBeNull();
       });
 
-      it('throws RUN_NOT_FOUND for an unknown run', async () => {
-        await expect(store.transition('no-such-run', { stage: 'EXTRACTING', at: at(1) })).rejects.toMatchObject({
-          code: 'RUN_NOT_FOUND',
-        });
+      it('throws RUN_NOT_FOUND for an unknown run, with a resend key or without', async () => {
+        for (const key of [undefined, 'k-unknown']) {
+          await expect(store.transition('no-such-run', { stage: 'EXTRACTING', at: at(1), key })).rejects.toMatchObject({
+            code: 'RUN_NOT_FOUND',
+          });
+        }
         expect(await store.events('no-such-run')).toEqual([]);
       });
 
