@@ -73,6 +73,12 @@ if (!(durationS > 0)) throw new Error('--duration takes a number of seconds abov
 const sliceMs = (durationS * 1000) / rounds;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** an HTTP target's pool: every target with a url gets one */
+function poolOf(pool: ReturnType<typeof serverPool> | undefined): ReturnType<typeof serverPool> {
+  if (!pool) throw new Error('an HTTP target without its pool');
+  return pool;
+}
+
 /** every process started, stopped whatever happens (a failed row, a refused subscriber, a bad answer) */
 const started: Proc[] = [];
 function track<P extends Proc>(proc: P): P {
@@ -103,10 +109,10 @@ async function measure(): Promise<void> {
   }
   const targets: Target[] = [
     { name: 'baseline', runner: () => baselineRunner() },
-    { name: 'relay-fetch', proc: relayFetch, url: relayFetch.url, runner: (p) => restRunner(p as never) },
-    { name: 'relay-undici', proc: relayUndici, url: relayUndici.url, runner: (p) => restRunner(p as never) },
-    { name: 'graphql', proc: server, url: server.url, runner: (p) => graphqlRunner(p as never) },
-    { name: 'rest', proc: server, url: server.url, runner: (p) => restRunner(p as never) },
+    { name: 'relay-fetch', proc: relayFetch, url: relayFetch.url, runner: (p) => restRunner(poolOf(p)) },
+    { name: 'relay-undici', proc: relayUndici, url: relayUndici.url, runner: (p) => restRunner(poolOf(p)) },
+    { name: 'graphql', proc: server, url: server.url, runner: (p) => graphqlRunner(poolOf(p)) },
+    { name: 'rest', proc: server, url: server.url, runner: (p) => restRunner(poolOf(p)) },
   ];
 
   interface Tally {

@@ -229,9 +229,9 @@ return {1, redis.call('HGETALL', rk)}
  * then the stage and owner of a lease to release with it ('' for none), then the usage keys' TTL,
  * then per usage increment USAGE_ARGS arguments: day, tokens field, tokens, and the five
  * (usage field, amount) pairs.
- * Returns the event's seq, or nil when the run is unknown. A key equal to the last applied one is a resend
- * of a write that was applied but whose answer was lost: nothing is written (nor counted), its seq
- * is returned.
+ * Returns the event's seq, or nil when the run is unknown. A key equal to the last applied one is a
+ * resend of a write that was applied but whose answer was lost: nothing is written (nor counted),
+ * its seq is returned.
  */
 const TRANSITION = `${LUA_COMMON}
 local id = ARGV[2]

@@ -147,7 +147,7 @@ export class SqliteRunStore implements RunStore {
          RETURNING *`,
       ),
       // one statement takes the next seq and applies the change; a resend of the last key matches no row
-      // returns the seq alone: the whole row (RETURNING *) cost a third of the statement, for nobody
+      // returns the seq alone: the whole row (RETURNING *) cost up to a third of the statement, for nobody
       updateRun: db.prepare<[Record<string, unknown>], { last_event_seq: number }>(
         `UPDATE runs SET stage = @stage, updated_at = @at, last_event_seq = last_event_seq + 1, last_transition_key = @key,
            extraction = COALESCE(@extraction, extraction),
