@@ -98,8 +98,29 @@ export function useAccess(o: {
     return allowed;
   };
 
+  /** the REST route's checks after authentication: it is one run, so its role, budget and rate limit apply here */
+  const admitRun = async (principal: Principal, caller: Caller, url: URL): Promise<Response | undefined> => {
+    if (principal.role !== 'orchestrate') {
+      o.metrics.operationRejected('forbidden');
+      const message = `The key "${principal.name}" has the read role: it may not run pipelines.`;
+      return refusal(url, 'FORBIDDEN', message);
+    }
+    const spent = await overBudget(principal);
+    if (spent) {
+      return refusal(url, 'BUDGET_EXCEEDED', spent.message, { headers: { 'retry-after': spent.retryAfter } });
+    }
+    const taken = o.limiter?.take(caller.bucket);
+    if (o.limiter && taken && !taken.ok) {
+      o.metrics.operationRejected('rate_limited');
+      const message = rateLimitMessage(o.limiter.perMinute, 1, taken.retryAfterSeconds);
+      return refusal(url, 'RATE_LIMITED', message, { headers: { 'retry-after': String(taken.retryAfterSeconds) } });
+    }
+    return undefined;
+  };
+
   return {
-    async onRequest({ request, url, endResponse, serverContext }) {
+    // synchronous but for the REST route's budget: an async hook makes each request wait a microtask turn
+    onRequest({ request, url, endResponse, serverContext }) {
       // every other path is guarded, whatever spelling of /graphql Yoga accepts (/graphql/, //graphql)
       if (PUBLIC_PATHS.has(url.pathname) || isGraphiQLPage(request, url, o.graphiql)) return;
       const principal = o.keys.verify(presentedKey((h) => request.headers.get(h)));
@@ -118,25 +139,9 @@ export function useAccess(o: {
       callers.set(request, caller);
       // GraphQL operations are checked per operation (onExecute, onSubscribe); the REST route is one run
       if (!isRestRoute(url)) return;
-      if (principal.role !== 'orchestrate') {
-        o.metrics.operationRejected('forbidden');
-        const message = `The key "${principal.name}" has the read role: it may not run pipelines.`;
-        return endResponse(refusal(url, 'FORBIDDEN', message));
-      }
-      const spent = await overBudget(principal);
-      if (spent) {
-        return endResponse(
-          refusal(url, 'BUDGET_EXCEEDED', spent.message, { headers: { 'retry-after': spent.retryAfter } }),
-        );
-      }
-      const taken = o.limiter?.take(caller.bucket);
-      if (o.limiter && taken && !taken.ok) {
-        o.metrics.operationRejected('rate_limited');
-        const message = rateLimitMessage(o.limiter.perMinute, 1, taken.retryAfterSeconds);
-        return endResponse(
-          refusal(url, 'RATE_LIMITED', message, { headers: { 'retry-after': String(taken.retryAfterSeconds) } }),
-        );
-      }
+      return admitRun(principal, caller, url).then((refused) => {
+        if (refused) endResponse(refused);
+      });
     },
     onContextBuilding({ context, extendContext }) {
       const caller = callerOf(context as Record<string, unknown>, callers);

@@ -106,8 +106,26 @@ export function useConsole(o: ConsoleOptions = {}): Plugin {
     return respond(503, message, 'text/plain; charset=utf-8', 'no-store', head);
   };
 
+  /** a path under the console (`rest`: after its base and slash): the page, an asset, or 404 */
+  const serve = async (rest: string, head: boolean): Promise<Response> => {
+    // a client route (`runs/<id>`, `health`; run ids are UUIDs): the page itself. A file has an extension.
+    const isFile = /\.[A-Za-z0-9]+$/.test(rest);
+    if (!isFile) return indexPage(head);
+    if (!SAFE_PATH.test(rest)) return notFound(head);
+    if (rest === 'index.html') return indexPage(head);
+    let body = assets.get(rest);
+    if (!body) {
+      body = await read(rest);
+      if (!body) return notFound(head);
+      if (rest.startsWith('assets/')) assets.set(rest, body);
+    }
+    const type = TYPES[extname(rest)] ?? 'application/octet-stream';
+    return respond(200, body, type, rest.startsWith('assets/') ? IMMUTABLE : REVALIDATE, head);
+  };
+
   return {
-    async onRequest({ request, url, endResponse }) {
+    // synchronous for every other request: an async hook makes each request wait a microtask turn for nothing
+    onRequest({ request, url, endResponse }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       const head = request.method === 'HEAD';
       const path = url.pathname;
@@ -115,20 +133,7 @@ export function useConsole(o: ConsoleOptions = {}): Plugin {
         return endResponse(new Response(null, { status: 302, headers: { location: base } }));
       }
       if (path !== base && !path.startsWith(`${base}/`)) return;
-      const rest = path.slice(base.length + 1);
-      // a client route (`runs/<id>`, `health`; run ids are UUIDs): the page itself. A file has an extension.
-      const isFile = /\.[A-Za-z0-9]+$/.test(rest);
-      if (!isFile) return endResponse(await indexPage(head));
-      if (!SAFE_PATH.test(rest)) return endResponse(notFound(head));
-      if (rest === 'index.html') return endResponse(await indexPage(head));
-      let body = assets.get(rest);
-      if (!body) {
-        body = await read(rest);
-        if (!body) return endResponse(notFound(head));
-        if (rest.startsWith('assets/')) assets.set(rest, body);
-      }
-      const type = TYPES[extname(rest)] ?? 'application/octet-stream';
-      return endResponse(respond(200, body, type, rest.startsWith('assets/') ? IMMUTABLE : REVALIDATE, head));
+      return serve(path.slice(base.length + 1), head).then(endResponse);
     },
   };
 }

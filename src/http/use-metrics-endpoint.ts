@@ -5,13 +5,14 @@ import { PATHS } from './paths.js';
 /** `GET /metrics` (PATHS.metrics) in the Prometheus text format (open subscriptions are counted by useSubscriptionLimits). */
 export function useMetrics(metrics: Metrics): Plugin {
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
+    // synchronous for every other path: an async hook makes each request wait a microtask turn for nothing
+    onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== PATHS.metrics) return;
-      endResponse(
-        new fetchAPI.Response(await metrics.registry.metrics(), {
-          headers: { 'content-type': metrics.registry.contentType },
-        }),
-      );
+      return metrics.registry
+        .metrics()
+        .then((text) =>
+          endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.registry.contentType } })),
+        );
     },
   };
 }

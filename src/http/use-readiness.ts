@@ -1,4 +1,4 @@
-import { type Plugin, useReadinessCheck } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import { PATHS } from './paths.js';
 import { jsonResponse } from './refusal.js';
 
@@ -17,18 +17,22 @@ export interface ReadinessOptions {
  * 200 while the process lives, is Yoga's own.
  */
 export function useReadiness(o: ReadinessOptions): Plugin {
-  return useReadinessCheck({
-    endpoint: PATHS.ready,
-    check: async () => {
-      const circuits = o.circuits();
-      const state = o.state();
-      if (state !== 'ready') return jsonResponse(503, { status: state, circuits });
-      try {
-        await o.pingStore();
-      } catch {
-        return jsonResponse(503, { status: 'store unavailable', circuits });
-      }
-      return jsonResponse(200, { status: 'ready', circuits });
+  const check = async (): Promise<Response> => {
+    const circuits = o.circuits();
+    const state = o.state();
+    if (state !== 'ready') return jsonResponse(503, { status: state, circuits });
+    try {
+      await o.pingStore();
+    } catch {
+      return jsonResponse(503, { status: 'store unavailable', circuits });
+    }
+    return jsonResponse(200, { status: 'ready', circuits });
+  };
+  return {
+    // the requests Yoga's useReadinessCheck answers, without the URLPattern it also tests on every other
+    // request (a few us each): a pattern of one literal path matches that pathname and nothing else
+    onRequest({ request, url, endResponse }) {
+      if (request.url.endsWith(PATHS.ready) || url.pathname === PATHS.ready) return check().then(endResponse);
     },
-  });
+  };
 }
