@@ -147,18 +147,19 @@ export function useAccess(o: {
       const caller = callerOf(context as Record<string, unknown>, callers);
       if (caller) extendContext({ caller } as never);
     },
-    async onExecute({ args, setResultAndStopExecution }) {
+    onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as unknown as Record<string, unknown>;
       const checked = check(context, args.document, args.operationName);
       if (checked instanceof GraphQLError) return setResultAndStopExecution({ errors: [checked] });
-      if (checked.operation === 'mutation') {
-        const spent = await overBudget(checked.caller.principal);
+      // async only when there is a budget to read: otherwise the operation need not wait a microtask turn
+      if (checked.operation !== 'mutation' || checked.caller.principal.dailyTokens === undefined) return;
+      return overBudget(checked.caller.principal).then((spent) => {
         if (spent) {
           setResultAndStopExecution({
             errors: [refuse('BUDGET_EXCEEDED', spent.message, 429, { 'retry-after': spent.retryAfter })],
           });
         }
-      }
+      });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       const checked = check(args.contextValue as unknown as Record<string, unknown>, args.document, args.operationName);
