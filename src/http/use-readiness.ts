@@ -32,7 +32,12 @@ export function useReadiness(o: ReadinessOptions): Plugin {
     // the requests Yoga's useReadinessCheck answers, without the URLPattern it also tests on every other
     // request (a few us each): a pattern of one literal path matches that pathname and nothing else
     onRequest({ request, url, endResponse }) {
-      if (request.url.endsWith(PATHS.ready) || url.pathname === PATHS.ready) return check().then(endResponse);
+      if (request.url.endsWith(PATHS.ready) || url.pathname === PATHS.ready) {
+        // a check that throws is a server that cannot take work, as with Yoga's plugin (its message stays here)
+        return check()
+          .catch(() => jsonResponse(503, { status: 'unavailable' }))
+          .then(endResponse);
+      }
     },
   };
 }
