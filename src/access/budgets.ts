@@ -20,6 +20,11 @@ export class Budgets {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** whether `check` has anything to read for this key: callers skip waiting on it when not */
+  applies(principal: Principal): boolean {
+    return principal.dailyTokens !== undefined;
+  }
+
   /** undefined when the key may start work; else why not and until when */
   async check(principal: Principal): Promise<BudgetRefusal | undefined> {
     const limit = principal.dailyTokens;

@@ -152,7 +152,7 @@ export function useAccess(o: {
       const checked = check(context, args.document, args.operationName);
       if (checked instanceof GraphQLError) return setResultAndStopExecution({ errors: [checked] });
       // async only when there is a budget to read: otherwise the operation need not wait a microtask turn
-      if (checked.operation !== 'mutation' || checked.caller.principal.dailyTokens === undefined) return;
+      if (checked.operation !== 'mutation' || !o.budgets?.applies(checked.caller.principal)) return;
       return overBudget(checked.caller.principal).then((spent) => {
         if (spent) {
           setResultAndStopExecution({

@@ -12,7 +12,10 @@ const ready = (over: Partial<Parameters<typeof useReadiness>[0]> = {}) =>
   useReadiness({ state: () => 'ready', pingStore: async () => {}, circuits: () => ({}), ...over });
 
 /** the paths whose answer says whether the plugin took the request (a readiness answer has a `status`) */
-const PATHS = ['/ready', '/ready?probe=1', '/lb/ready', '/graphql?next=/ready', '/readyz', '/ready/', '/graphql'];
+const PATHS = [
+  ...['/ready', '/ready?probe=1', '/lb/ready', '/graphql?next=/ready', '/readyz', '/ready/', '/graphql'],
+  ...['/%72eady', '/READY', '//ready', '/graphql#/ready', '/x/../ready', '/ready%20'],
+];
 
 async function takenBy(plugin: Plugin): Promise<boolean[]> {
   const yoga = yogaWith(plugin);
@@ -35,7 +38,7 @@ describe('GET /ready', () => {
         new Response(JSON.stringify({ status: 'ready' }), { headers: { 'content-type': 'application/json' } }),
     });
     const expected = await takenBy(yogas);
-    expect(expected).toEqual([true, true, true, true, false, false, false]);
+    expect(expected.slice(0, 7)).toEqual([true, true, true, true, false, false, false]);
     expect(await takenBy(ready())).toEqual(expected);
   });
 
