@@ -11,7 +11,7 @@
  * - the token URL uses the login host (the tutorial posts to `api.` instead of
  *   `login.`, which the real service refuses); here both are the simulator;
  * - a counter of token requests, for the benchmark's report;
- * - the request body and the specialist's prompt are exported (unchanged), so
+ * - the request body and the specialist's messages are exported (unchanged), so
  *   that bench/relay.ts sends exactly what this sends;
  * - types.
  */
@@ -121,7 +121,7 @@ async function invokeGateway(
   return response.json() as Promise<GatewayAnswer>;
 }
 
-export const SPECIALIST_SYSTEM_PROMPT = `You are a domain specialist. Validate the extracted request against business rules. Return a JSON object with "isValid", "reason", and "nextSteps".`;
+const SPECIALIST_SYSTEM_PROMPT = `You are a domain specialist. Validate the extracted request against business rules. Return a JSON object with "isValid", "reason", and "nextSteps".`;
 
 export function specialistMessages(extractedEntities: unknown): Message[] {
   const userPrompt = `Extracted request: ${JSON.stringify(extractedEntities)}. Validate and respond.`;

@@ -121,6 +121,32 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv): Proc {
   };
 }
 
+/**
+ * The URL a child prints once it listens (the first group of `pattern` on its
+ * stdout). A child that exits first, or says nothing for 30 s, is killed (it
+ * is not returned, so nobody else could stop it) and the start fails.
+ */
+async function announcedUrl(proc: Proc, pattern: RegExp, name: string): Promise<string> {
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${proc.output()}`)), 30_000);
+      proc.child.stdout?.on('data', (c: Buffer) => {
+        buf += c.toString();
+        const m = pattern.exec(buf);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      proc.child.once('exit', () => reject(new Error(`${name} exited:\n${proc.output()}`)));
+    });
+  } catch (err) {
+    await proc.stop('SIGKILL');
+    throw err;
+  }
+}
+
 export interface SimProc extends Proc {
   url: string;
   stats(): Promise<{ tokenRequests: number; modelCalls: number }>;
@@ -130,19 +156,7 @@ export interface SimProc extends Proc {
 export async function startSimulatorProcess(rt: Runtime, latencyMs: number): Promise<SimProc> {
   const args = [...rt.nodeArgs, rt.script('simulator/main'), '--port', '0', '--latency-ms', String(latencyMs)];
   const proc = start(process.execPath, args, { ...process.env });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`simulator did not start:\n${proc.output()}`)), 30_000);
-    proc.child.stdout?.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const m = / at (http:\/\/[^,\s]+),/.exec(buf);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.child.once('exit', () => reject(new Error(`simulator exited:\n${proc.output()}`)));
-  });
+  const url = await announcedUrl(proc, / at (http:\/\/[^,\s]+),/, 'simulator');
   return {
     ...proc,
     url,
@@ -251,23 +265,7 @@ export async function startRelayProcess(simUrl: string, client: 'fetch' | 'undic
     HOME: process.env.HOME,
     NODE_ENV: 'production',
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${proc.output()}`)), 30_000);
-    proc.child.stdout?.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const m = /relay listening at (http:\/\/\S+)/.exec(buf);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.child.once('exit', () => reject(new Error(`relay exited:\n${proc.output()}`)));
-  }).catch(async (err: unknown) => {
-    // not returned, so nobody else could stop it
-    await proc.stop('SIGKILL');
-    throw err;
-  });
+  const url = await announcedUrl(proc, /relay listening at (http:\/\/\S+)/, 'relay');
   return { ...proc, url };
 }
 
