@@ -84,6 +84,16 @@ interface QueuedWrite {
 const MAX_CHAINED_BATCHES = 8;
 
 /**
+ * How long the oldest write of a batch may wait for a busy turn of the event
+ * loop to end: past it, the next write asked for commits the batch at once
+ * (see write). Long enough that batches stay about as large when the server
+ * is saturated (13-14 writes at 1,500 runs a second, BENCHMARKS.md), short
+ * enough that a run's writes no longer wait out a whole turn at 256 runs in
+ * flight (8 ms, and its model request with them).
+ */
+export const MAX_BATCH_WAIT_MS = 2;
+
+/**
  * Resolves once every microtask queued so far, and every one those queue in
  * turn, has run: a tick queued from a microtask runs only after the microtask
  * queue is empty.
@@ -119,6 +129,10 @@ export class SqliteRunStore implements RunStore {
   private queue: QueuedWrite[] = [];
   /** a drain is under way: it commits what is queued meanwhile, so a write needs no turn of its own */
   private draining = false;
+  /** when the oldest write in the queue was asked for (performance.now()) */
+  private oldestQueuedAt = 0;
+  /** a drain is due at the end of the current task, the oldest write having waited long enough */
+  private drainDue = false;
   /** one statement per set of dimensions asked, prepared when first asked */
   private readonly usageSums = new Map<string, Database.Statement<[string, string], UsageSumRow>>();
 
@@ -504,11 +518,29 @@ export class SqliteRunStore implements RunStore {
    * written again for every write of every run in flight. A write that throws
    * is rolled back to its savepoint and rejects alone; a batch that cannot
    * begin or commit rejects every write in it, none of which is applied.
+   *
+   * A turn is committed when it ends (setImmediate: after the I/O it
+   * handled), or sooner, when a write comes MAX_BATCH_WAIT_MS or more after
+   * the oldest one waiting: then at the end of that write's task. At 256 runs
+   * in flight a turn handles tens of requests and model answers; waiting it
+   * out cost a run 8 ms a write, and more for its model request, which
+   * undici's check of an idle socket then sent a whole turn later still.
    */
   private write<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const queued: QueuedWrite = { work, resolve: resolve as (value: unknown) => void, reject };
-      if (this.queue.push(queued) === 1 && !this.draining) setImmediate(() => void this.drain());
+      const waiting = this.queue.push(queued);
+      if (waiting === 1) this.oldestQueuedAt = performance.now();
+      // a drain under way commits it
+      if (this.draining) return;
+      if (waiting === 1) setImmediate(() => void this.drain());
+      else if (!this.drainDue && performance.now() - this.oldestQueuedAt >= MAX_BATCH_WAIT_MS) {
+        this.drainDue = true;
+        queueMicrotask(() => {
+          this.drainDue = false;
+          if (!this.draining) void this.drain();
+        });
+      }
     });
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate, SCHEMA_VERSION } from '../../src/store/sqlite-migrations.js';
-import { SqliteRunStore } from '../../src/store/sqlite-store.js';
+import { MAX_BATCH_WAIT_MS, SqliteRunStore } from '../../src/store/sqlite-store.js';
 import { EPOCH, extractionResult, usageIncrement } from './fixtures.js';
 import { newRun } from './new-run.js';
 import { describeLegacyRunsContract, describeRunStoreContract } from './run-store-contract.js';
@@ -211,6 +211,32 @@ describe('SQLite group commit', () => {
     await expect(store.acquireLease(run.id, 'extraction', 'me', 60_000)).resolves.toBe(true);
     await store.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' });
     expect(turned).toBe(false);
+    await store.close();
+  });
+
+  it('commits at the end of a task, not of the turn, once the oldest write has waited MAX_BATCH_WAIT_MS', async () => {
+    const store = new SqliteRunStore(':memory:');
+    const [early, late, quick] = [newRun(), newRun(), newRun()];
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    const first = store.create(early, EPOCH);
+    // a task of a busy turn that takes longer than the wait
+    const until = performance.now() + MAX_BATCH_WAIT_MS + 1;
+    while (performance.now() < until);
+    const second = store.create(late, EPOCH);
+    await expect(Promise.all([first, second])).resolves.toMatchObject([{ created: true }, { created: true }]);
+    expect(turned).toBe(false);
+
+    // writes asked for together, with no wait between them: committed when the turn ends, as before
+    await new Promise((resolve) => setImmediate(resolve));
+    turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    await Promise.all([store.create(quick, EPOCH), store.acquireLease(quick.id, 'extraction', 'me', 60_000)]);
+    expect(turned).toBe(true);
     await store.close();
   });
 
