@@ -258,6 +258,31 @@ describe('SQLite group commit', () => {
     await store.close();
   });
 
+  it('lets the event loop turn after a few chained batches even when every write comes late', async () => {
+    const store = new SqliteRunStore(':memory:');
+    const run = newRun();
+    await store.create(run, EPOCH);
+    let done = 0;
+    let doneWhenTurned: number | undefined;
+    setImmediate(() => {
+      doneWhenTurned = done;
+    });
+    // two callers that each write, work past the wait, and write again: each of their writes is
+    // old enough to commit at once, which must not stop the turn from ending
+    const writer = async () => {
+      for (let i = 0; i < 20; i++) {
+        await store.transition(run.id, { stage: 'EXTRACTING', at: new Date().toISOString(), attempt: i + 1 });
+        done++;
+        const until = performance.now() + MAX_BATCH_WAIT_MS + 0.5;
+        while (performance.now() < until);
+      }
+    };
+    await Promise.all([writer(), writer()]);
+    expect(doneWhenTurned).toBeGreaterThan(1);
+    expect(doneWhenTurned).toBeLessThan(40);
+    await store.close();
+  });
+
   it('rejects every write of a batch whose COMMIT and ROLLBACK both fail, and goes on with the next', async () => {
     const store = new SqliteRunStore(':memory:');
     const db = (store as unknown as { db: { exec(sql: string): unknown } }).db;
