@@ -68,15 +68,24 @@ export function useSubscriptionLimits(slots: SubscriptionSlots, metrics: Metrics
 function releasedWith<T>(source: AsyncIterable<T>, release: () => void): AsyncIterableIterator<T> {
   const inner = source[Symbol.asyncIterator]();
   return {
-    async next() {
+    // then() rather than async/await: one promise fewer per event per subscriber
+    next() {
+      let next: Promise<IteratorResult<T>>;
       try {
-        const result = await inner.next();
-        if (result.done) release();
-        return result;
+        next = inner.next();
       } catch (err) {
-        release();
-        throw err;
+        next = Promise.reject(err);
       }
+      return next.then(
+        (result) => {
+          if (result.done) release();
+          return result;
+        },
+        (err: unknown) => {
+          release();
+          throw err;
+        },
+      );
     },
     async return(value?: unknown) {
       try {
