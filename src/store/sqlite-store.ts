@@ -84,12 +84,13 @@ interface QueuedWrite {
 const MAX_CHAINED_BATCHES = 8;
 
 /**
- * How long the oldest write of a batch may wait for a busy turn of the event
- * loop to end: past it, the next write asked for commits the batch at once
- * (see write). Long enough that batches stay about as large when the server
- * is saturated (13-14 writes at 1,500 runs a second, BENCHMARKS.md), short
- * enough that a run's writes no longer wait out a whole turn at 256 runs in
- * flight (8 ms, and its model request with them).
+ * Once the oldest write waiting has waited this long in a busy turn of the
+ * event loop, the next write asked for commits the batch at the end of its
+ * task rather than of the turn (see write). Long enough that batches stay
+ * about as large when the server is saturated (12-13 writes at 1,600 runs a
+ * second, against 14: BENCHMARKS.md, sixth session), short enough that a
+ * run's writes no longer wait out a whole turn at 256 runs in flight (8 ms,
+ * and its model request with them).
  */
 export const MAX_BATCH_WAIT_MS = 2;
 
@@ -133,6 +134,8 @@ export class SqliteRunStore implements RunStore {
   private oldestQueuedAt = 0;
   /** a drain is due at the end of the current task, the oldest write having waited long enough */
   private drainDue = false;
+  /** a drain stopped at MAX_CHAINED_BATCHES: the rest waits for the next turn, however long it has waited */
+  private yielding = false;
   /** one statement per set of dimensions asked, prepared when first asked */
   private readonly usageSums = new Map<string, Database.Statement<[string, string], UsageSumRow>>();
 
@@ -534,7 +537,7 @@ export class SqliteRunStore implements RunStore {
       // a drain under way commits it
       if (this.draining) return;
       if (waiting === 1) setImmediate(() => void this.drain());
-      else if (!this.drainDue && performance.now() - this.oldestQueuedAt >= MAX_BATCH_WAIT_MS) {
+      else if (!this.drainDue && !this.yielding && performance.now() - this.oldestQueuedAt >= MAX_BATCH_WAIT_MS) {
         this.drainDue = true;
         queueMicrotask(() => {
           this.drainDue = false;
@@ -561,7 +564,14 @@ export class SqliteRunStore implements RunStore {
       }
     } finally {
       this.draining = false;
-      if (this.queue.length > 0) setImmediate(() => void this.drain());
+      if (this.queue.length > 0) {
+        // the bound holds for the early drains too: none starts before the event loop has turned
+        this.yielding = true;
+        setImmediate(() => {
+          this.yielding = false;
+          void this.drain();
+        });
+      }
     }
   }
 
