@@ -145,7 +145,8 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
   next(): Promise<IteratorResult<ExecutionResult>> {
     let event: Promise<IteratorResult<unknown>>;
     try {
-      event = this.source.next();
+      // as `await` took it: a plain result too (Promise.resolve hands a native promise back as it is)
+      event = Promise.resolve(this.source.next());
     } catch (err) {
       event = Promise.reject(err);
     }

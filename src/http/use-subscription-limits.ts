@@ -72,13 +72,20 @@ function releasedWith<T>(source: AsyncIterable<T>, release: () => void): AsyncIt
     next() {
       let next: Promise<IteratorResult<T>>;
       try {
-        next = inner.next();
+        // as `await` took it: a plain result too (Promise.resolve hands a native promise back as it is)
+        next = Promise.resolve(inner.next());
       } catch (err) {
         next = Promise.reject(err);
       }
       return next.then(
         (result) => {
-          if (result.done) release();
+          try {
+            if (result.done) release();
+          } catch (err) {
+            // not an iterator result: the stream is broken, and gives its slot back as a failed one does
+            release();
+            throw err;
+          }
           return result;
         },
         (err: unknown) => {
