@@ -143,14 +143,14 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
   // then() rather than async/await: this runs once per event per subscriber, and each await, even of a
   // result already at hand, is one more promise and turn of the microtask queue for all 10,000 of them
   next(): Promise<IteratorResult<ExecutionResult>> {
-    let event: Promise<IteratorResult<unknown>>;
+    let pending: Promise<IteratorResult<unknown>>;
     try {
       // as `await` took it: a plain result too (Promise.resolve hands a native promise back as it is)
-      event = Promise.resolve(this.source.next());
+      pending = Promise.resolve(this.source.next());
     } catch (err) {
-      event = Promise.reject(err);
+      pending = Promise.reject(err);
     }
-    return event.then(
+    return pending.then(
       (event) => {
         if (event.done) {
           this.offAbort?.();

@@ -524,7 +524,8 @@ export class SqliteRunStore implements RunStore {
    *
    * A turn is committed when it ends (setImmediate: after the I/O it
    * handled), or sooner, when a write comes MAX_BATCH_WAIT_MS or more after
-   * the oldest one waiting: then at the end of that write's task. At 256 runs
+   * the oldest one waiting: then at the end of that write's task (unless a
+   * drain has just stopped at MAX_CHAINED_BATCHES: then the turn first). At 256 runs
    * in flight a turn handles tens of requests and model answers; waiting it
    * out cost a run 8 ms a write, and more for its model request, which
    * undici's check of an idle socket then sent a whole turn later still.
