@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Principal } from '../access/key-ring.js';
+import { nextOf } from './next-of.js';
 import type { Caller } from './use-access.js';
 
 /**
@@ -143,14 +144,7 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
   // then() rather than async/await: this runs once per event per subscriber, and each await, even of a
   // result already at hand, is one more promise and turn of the microtask queue for all 10,000 of them
   next(): Promise<IteratorResult<ExecutionResult>> {
-    let pending: Promise<IteratorResult<unknown>>;
-    try {
-      // as `await` took it: a plain result too (Promise.resolve hands a native promise back as it is)
-      pending = Promise.resolve(this.source.next());
-    } catch (err) {
-      pending = Promise.reject(err);
-    }
-    return pending.then(
+    return nextOf(this.source).then(
       (event) => {
         if (event.done) {
           this.offAbort?.();

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { SubscriptionSlots } from '../access/subscription-slots.js';
 import type { Metrics } from '../observability/metrics.js';
+import { nextOf } from './next-of.js';
 import type { Caller } from './use-access.js';
 
 /**
@@ -70,14 +71,7 @@ function releasedWith<T>(source: AsyncIterable<T>, release: () => void): AsyncIt
   return {
     // then() rather than async/await: one promise fewer per event per subscriber
     next() {
-      let next: Promise<IteratorResult<T>>;
-      try {
-        // as `await` took it: a plain result too (Promise.resolve hands a native promise back as it is)
-        next = Promise.resolve(inner.next());
-      } catch (err) {
-        next = Promise.reject(err);
-      }
-      return next.then(
+      return nextOf(inner).then(
         (result) => {
           try {
             if (result.done) release();
