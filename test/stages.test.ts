@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AttemptNotice } from '../src/gateway/types.js';
+import type { ExtractionDefinition } from '../src/pipeline/definition/types.js';
 import { StageFailure } from '../src/pipeline/failures.js';
 import { checkModelOutput, findJsonObject } from '../src/pipeline/output.js';
+import { extractionMessages, specializationMessages } from '../src/pipeline/prompts.js';
 import { extractionSchema, runExtraction, runSpecialization, specializationSchema } from '../src/pipeline/stages.js';
 import { rejection, SEED, type TestGateway, useGateways, useSimulator } from './gateway/fixture.js';
 
@@ -281,5 +283,33 @@ describe('checkModelOutput', () => {
     expect(problem).toMatch(/isValid: /);
     expect(problem).toMatch(/reason: /);
     expect(problem).toMatch(/nextSteps: /);
+  });
+});
+
+describe("a pipeline stage's system message", () => {
+  const stage = (prompt: string, action: string): ExtractionDefinition =>
+    Object.freeze({
+      model: 'm',
+      fallbacks: [],
+      fallbackOn: [],
+      prompt,
+      responseFormat: 'json_object' as const,
+      options: { temperature: 0, maxTokens: 500 },
+      schema: { type: 'object', properties: { action: { const: action } } },
+    });
+
+  it('is built once per definition and follows a new definition (a reload)', () => {
+    const first = stage('Extract.', 'cancel');
+    const a = extractionMessages('one', first)[0]?.content;
+    expect(a).toBe(
+      'Extract.\n\nThe answer must be one JSON object valid against this JSON Schema:\n' +
+        '{"type":"object","properties":{"action":{"const":"cancel"}}}',
+    );
+    expect(extractionMessages('two', first)[0]?.content).toBe(a);
+    const reloaded = stage('Extract again.', 'refund');
+    expect(extractionMessages('one', reloaded)[0]?.content).toMatch(/^Extract again\.[\s\S]*"refund"/);
+    expect(specializationMessages({}, [], first)[0]?.content).toMatch(/^Extract\.\n\nAnswer with one JSON object only/);
+    expect(specializationMessages({}, [], reloaded)[0]?.content).toMatch(/^Extract again\.\n\n/);
+    expect(specializationMessages({}, [])[0]?.content).toMatch(/^You are a domain specialist[\s\S]*"nextSteps" lists/);
   });
 });

@@ -26,25 +26,26 @@ const VERDICT_SHAPE =
 
 /** The system message states the entity schema, so a model without structured output still knows it. */
 export function extractionMessages(text: string, stage?: ExtractionDefinition): ChatMessage[] {
-  const system = stage
-    ? `${stage.prompt}\n\nThe answer must be one JSON object valid against this JSON Schema:\n${JSON.stringify(stage.schema)}`
-    : EXTRACTION_SYSTEM_PROMPT;
   return [
-    { role: 'system', content: system },
+    { role: 'system', content: stage ? extractionSystem(stage) : EXTRACTION_SYSTEM_PROMPT },
     { role: 'user', content: text },
   ];
 }
+
+const extractionSystem = builtOncePerStage(
+  (stage: ExtractionDefinition) =>
+    `${stage.prompt}\n\nThe answer must be one JSON object valid against this JSON Schema:\n${JSON.stringify(stage.schema)}`,
+);
 
 export function specializationMessages(
   entities: Record<string, unknown>,
   passedRules: readonly string[],
   stage?: StageDefinition,
 ): ChatMessage[] {
-  const prompt = stage?.prompt ?? SPECIALIZATION_SYSTEM_PROMPT;
   return [
     {
       role: 'system',
-      content: `${prompt}\n\n${VERDICT_SHAPE} "reason" explains the decision in one sentence; "nextSteps" lists what the agent should do next.`,
+      content: stage ? specializationSystem(stage) : BUILT_IN_SPECIALIZATION_SYSTEM,
     },
     {
       role: 'user',
@@ -58,6 +59,30 @@ export function specializationMessages(
       ].join('\n'),
     },
   ];
+}
+
+function specializationSystemPrompt(stage: { prompt: string }): string {
+  return `${stage.prompt}\n\n${VERDICT_SHAPE} "reason" explains the decision in one sentence; "nextSteps" lists what the agent should do next.`;
+}
+
+const BUILT_IN_SPECIALIZATION_SYSTEM = specializationSystemPrompt({ prompt: SPECIALIZATION_SYSTEM_PROMPT });
+const specializationSystem = builtOncePerStage(specializationSystemPrompt);
+
+/**
+ * A stage's system message, built once per definition: definitions are frozen once compiled
+ * (a reload makes new ones), and the extraction's holds its whole JSON Schema, which every run
+ * would otherwise serialise again. One cache per kind of message.
+ */
+function builtOncePerStage<S extends StageDefinition>(build: (stage: S) => string): (stage: S) => string {
+  const built = new WeakMap<S, string>();
+  return (stage) => {
+    let message = built.get(stage);
+    if (message === undefined) {
+      message = build(stage);
+      built.set(stage, message);
+    }
+    return message;
+  };
 }
 
 /** A stage's options as the gateway takes them; `json_schema` sends the entity schema as structured output. */
