@@ -45,13 +45,20 @@ export function usageGroups(groupBy: readonly UsageGroup[]): UsageGroup[] {
   return [...new Set(groupBy)];
 }
 
+/** the last day an increment named that passed the check */
+let lastCheckedDay = '';
+
 /**
  * An increment is written inside a transition's atomic write: a bad one is a
  * bug, and is refused before anything is written (a Redis script that fails
  * half-way keeps what it wrote).
  */
 export function checkUsageIncrement(u: UsageIncrement): void {
-  if (Number.isNaN(dayStart(u.day))) throw new TypeError(`usage day is not YYYY-MM-DD: ${u.day}`);
+  // every stage's increment names today: the day is checked once, not parsed for each write
+  if (u.day !== lastCheckedDay) {
+    if (Number.isNaN(dayStart(u.day))) throw new TypeError(`usage day is not YYYY-MM-DD: ${u.day}`);
+    lastCheckedDay = u.day;
+  }
   for (const c of USAGE_COUNTERS) {
     if (!Number.isSafeInteger(u[c]) || u[c] < 0) throw new TypeError(`usage ${c} is not a count: ${u[c]}`);
   }
