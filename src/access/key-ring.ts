@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyEntry } from '../config.js';
 
 export type Role = 'orchestrate' | 'read';
@@ -36,7 +36,8 @@ export class KeyRing {
   verify(presented: string | undefined): Principal | undefined {
     if (this.isOpen) return OPEN_PRINCIPAL;
     if (!presented) return undefined;
-    const digest = createHash('sha256').update(presented).digest();
+    // one-shot: a third of createHash's cost for a short input, on every request
+    const digest = hash('sha256', presented, 'buffer');
     let found: Principal | undefined;
     for (const entry of this.entries) {
       if (timingSafeEqual(entry.digest, digest) && !found) found = entry.principal;

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { AppError, SHUTTING_DOWN_MESSAGE } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { abortReason } from '../gateway/abort.js';
@@ -149,9 +149,10 @@ export class Orchestrator {
     const ref = { name: pipeline.name, version: pipeline.version };
     // what the client sent: a retry with the same key is the same run after a reload or on an instance with
     // other pipeline files (it goes on with the version it started with); another pipeline is other input
-    const inputHash = createHash('sha256')
-      .update(JSON.stringify([input.text, input.primaryModelId ?? null, input.secondaryModelId ?? null, pipeline.name]))
-      .digest('hex');
+    const inputHash = hash(
+      'sha256',
+      JSON.stringify([input.text, input.primaryModelId ?? null, input.secondaryModelId ?? null, pipeline.name]),
+    );
     // saved before the run exists: whichever instance resumes it finds the definition it started with
     await this.pipelines.persist(pipeline);
     const now = this.now();
