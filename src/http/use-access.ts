@@ -98,17 +98,30 @@ export function useAccess(o: {
     return allowed;
   };
 
-  /** the REST route's checks after authentication: it is one run, so its role, budget and rate limit apply here */
-  const admitRun = async (principal: Principal, caller: Caller, url: URL): Promise<Response | undefined> => {
+  /**
+   * The REST route's checks after authentication: it is one run, so its role, budget and rate limit apply
+   * here. A promise only when there is a budget to read, as for GraphQL mutations (onExecute).
+   */
+  const admitRun = (
+    principal: Principal,
+    caller: Caller,
+    url: URL,
+  ): Response | undefined | Promise<Response | undefined> => {
     if (principal.role !== 'orchestrate') {
       o.metrics.operationRejected('forbidden');
       const message = `The key "${principal.name}" has the read role: it may not run pipelines.`;
       return refusal(url, 'FORBIDDEN', message);
     }
-    const spent = await overBudget(principal);
-    if (spent) {
-      return refusal(url, 'BUDGET_EXCEEDED', spent.message, { headers: { 'retry-after': spent.retryAfter } });
-    }
+    if (!o.budgets?.applies(principal)) return rateLimitRun(caller, url);
+    return overBudget(principal).then((spent) =>
+      spent
+        ? refusal(url, 'BUDGET_EXCEEDED', spent.message, { headers: { 'retry-after': spent.retryAfter } })
+        : rateLimitRun(caller, url),
+    );
+  };
+
+  /** after the budget: a run refused for its budget takes no token */
+  const rateLimitRun = (caller: Caller, url: URL): Response | undefined => {
     const taken = o.limiter?.take(caller.bucket);
     if (o.limiter && taken && !taken.ok) {
       o.metrics.operationRejected('rate_limited');
@@ -139,8 +152,13 @@ export function useAccess(o: {
       callers.set(request, caller);
       // GraphQL operations are checked per operation (onExecute, onSubscribe); the REST route is one run
       if (!isRestRoute(url)) return;
-      return admitRun(principal, caller, url).then((refused) => {
+      const refused = admitRun(principal, caller, url);
+      if (!(refused instanceof Promise)) {
         if (refused) endResponse(refused);
+        return;
+      }
+      return refused.then((late) => {
+        if (late) endResponse(late);
       });
     },
     onContextBuilding({ context, extendContext }) {
