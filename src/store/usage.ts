@@ -45,8 +45,8 @@ export function usageGroups(groupBy: readonly UsageGroup[]): UsageGroup[] {
   return [...new Set(groupBy)];
 }
 
-/** the last day an increment named that passed the check */
-let lastCheckedDay = '';
+/** the last day an increment named that passed the check; none before the first */
+let lastCheckedDay: string | undefined;
 
 /**
  * An increment is written inside a transition's atomic write: a bad one is a
