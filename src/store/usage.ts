@@ -55,7 +55,7 @@ let lastCheckedDay: string | undefined;
  */
 export function checkUsageIncrement(u: UsageIncrement): void {
   // every stage's increment names today: the day is checked once, not parsed for each write
-  if (u.day !== lastCheckedDay) {
+  if (lastCheckedDay === undefined || u.day !== lastCheckedDay) {
     if (Number.isNaN(dayStart(u.day))) throw new TypeError(`usage day is not YYYY-MM-DD: ${u.day}`);
     lastCheckedDay = u.day;
   }

@@ -16,7 +16,8 @@ const increment = (day: string, runs = 1): UsageIncrement => ({
 
 describe('checkUsageIncrement', () => {
   it('refuses a day that is not a real YYYY-MM-DD, before and after a good one passed', () => {
-    // first call of the process: nothing has passed yet, so nothing, not even '', is remembered as good
+    // first calls of the process: nothing has passed yet, so nothing, not even '' or no day, is remembered as good
+    expect(() => checkUsageIncrement(increment(undefined as unknown as string))).toThrow(TypeError);
     expect(() => checkUsageIncrement(increment(''))).toThrow(TypeError);
     expect(() => checkUsageIncrement(increment('2030-02-30'))).toThrow(TypeError);
     expect(() => checkUsageIncrement(increment('2030-02-30'))).toThrow(TypeError);
