@@ -55,7 +55,7 @@ export function useAccess(o: {
   const refuse = (code: ErrorCode, message: string, status: number, headers: Record<string, string> = {}) =>
     new GraphQLError(message, { extensions: { code, http: { status, headers } } });
 
-  /** The refusal of an operation, or who runs it and what kind it is. */
+  /** The refusal of an operation, or who runs it, what kind it is and its cost in rate-limit tokens (not taken yet). */
   const check = (
     context: Record<string, unknown>,
     document: Parameters<typeof getOperationAST>[0],
@@ -76,8 +76,7 @@ export function useAccess(o: {
         403,
       );
     }
-    const allowed = { caller, operation };
-    if (!o.limiter) return allowed;
+    if (!o.limiter) return { caller, operation, cost: 0 };
     const cost = operationCost(document, name);
     if (cost > o.limiter.perMinute) {
       // no wait makes it fit: say so rather than send a Retry-After
@@ -88,14 +87,18 @@ export function useAccess(o: {
         429,
       );
     }
+    return { caller, operation, cost };
+  };
+
+  /** The operation's rate-limit tokens, taken last: an operation refused for anything else spends none. */
+  const takeTokens = ({ caller, cost }: { caller: Caller; cost: number }): GraphQLError | undefined => {
+    if (!o.limiter) return undefined;
     const taken = o.limiter.take(caller.bucket, cost);
-    if (!taken.ok) {
-      o.metrics.operationRejected('rate_limited');
-      return refuse('RATE_LIMITED', rateLimitMessage(o.limiter.perMinute, cost, taken.retryAfterSeconds), 429, {
-        'retry-after': String(taken.retryAfterSeconds),
-      });
-    }
-    return allowed;
+    if (taken.ok) return undefined;
+    o.metrics.operationRejected('rate_limited');
+    return refuse('RATE_LIMITED', rateLimitMessage(o.limiter.perMinute, cost, taken.retryAfterSeconds), 429, {
+      'retry-after': String(taken.retryAfterSeconds),
+    });
   };
 
   /**
@@ -170,18 +173,23 @@ export function useAccess(o: {
       const checked = check(context, args.document, args.operationName);
       if (checked instanceof GraphQLError) return setResultAndStopExecution({ errors: [checked] });
       // async only when there is a budget to read: otherwise the operation need not wait a microtask turn
-      if (checked.operation !== 'mutation' || !o.budgets?.applies(checked.caller.principal)) return;
+      if (checked.operation !== 'mutation' || !o.budgets?.applies(checked.caller.principal)) {
+        const limited = takeTokens(checked);
+        return limited ? setResultAndStopExecution({ errors: [limited] }) : undefined;
+      }
+      // the budget before the tokens, as on the REST route: a key past its budget keeps being told so
+      // (Retry-After: midnight), not RATE_LIMITED once its refused attempts have spent its tokens
       return overBudget(checked.caller.principal).then((spent) => {
-        if (spent) {
-          setResultAndStopExecution({
-            errors: [refuse('BUDGET_EXCEEDED', spent.message, 429, { 'retry-after': spent.retryAfter })],
-          });
-        }
+        const refused = spent
+          ? refuse('BUDGET_EXCEEDED', spent.message, 429, { 'retry-after': spent.retryAfter })
+          : takeTokens(checked);
+        if (refused) setResultAndStopExecution({ errors: [refused] });
       });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       const checked = check(args.contextValue as unknown as Record<string, unknown>, args.document, args.operationName);
-      if (checked instanceof GraphQLError) setResultAndStopExecution({ errors: [checked] });
+      const refused = checked instanceof GraphQLError ? checked : takeTokens(checked);
+      if (refused) setResultAndStopExecution({ errors: [refused] });
     },
   };
 }

@@ -278,6 +278,32 @@ describe('budgets and usage', () => {
     expect(metrics).toMatch(/orchestrator_budget_refusals_total\{key="desk"\} 2/);
   });
 
+  it('a key past its budget is told so on every attempt: a mutation refused for its budget spends no rate-limit token', async () => {
+    const KEY = 'k-budget-rate-3d4e';
+    const limited = await createTestApp({
+      sim,
+      env: { API_KEYS: `desk:orchestrate:${KEY}:1`, RATE_LIMIT_PER_MINUTE: '3' },
+    });
+    try {
+      expect((await post(limited, RUN, { text: TEXT }, bearer(KEY))).body.data.orchestrate.stage).toBe('COMPLETE');
+      // two tokens left: more refusals than that all name the budget (Retry-After: midnight), never the rate limit
+      for (let i = 0; i < 4; i++) {
+        const refused = await post(limited, RUN, { text: TEXT }, bearer(KEY));
+        expect(refused.status).toBe(429);
+        expect(refused.body.errors[0].extensions.code).toBe('BUDGET_EXCEEDED');
+      }
+      // and the two tokens are still there: two queries run, the third is rate limited
+      const query = () => post(limited, '{ runs(first: 1) { edges { cursor } } }', {}, bearer(KEY));
+      expect((await query()).status).toBe(200);
+      expect((await query()).status).toBe(200);
+      const third = await query();
+      expect(third.status).toBe(429);
+      expect(third.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('a stage is paid by the key that asks for it: resuming another key’s run spends the resuming key’s budget', async () => {
     const created = await post(
       t,
