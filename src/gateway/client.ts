@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { copyWith } from '../copy-with.js';
 import { type Logger, scrubSecrets } from '../logger.js';
 import { inSpan } from '../observability/tracing.js';
 import { AttemptDeadline, sleep } from './abort.js';
@@ -116,7 +117,7 @@ export class GatewayClient implements Gateway {
           correlationId: outcome.answer.correlationId,
           usage: outcome.answer.usage,
         });
-        return { ...outcome.answer, attempts: attempt, latencyMs: this.now() - started };
+        return copyWith(outcome.answer, { attempts: attempt, latencyMs: this.now() - started });
       }
 
       const error = outcome.error;

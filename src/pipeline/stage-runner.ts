@@ -287,17 +287,24 @@ export class StageRunner {
         clearError: attempt === 1,
       });
     };
-    const common = { signal: lifetime, onAttempt, logContext: { runId: run.id, stage }, modelId: call.model };
+    const logContext = { runId: run.id, stage };
+    // each call's options written out, not a spread of the common ones (slow on Node 20: copy-with.ts)
     if (stage === 'extraction') {
       return runExtraction(gateway, run.text, {
-        ...common,
+        signal: lifetime,
+        onAttempt,
+        logContext,
+        modelId: call.model,
         stage: pipeline?.definition.extraction,
         entities: pipeline?.entities,
         bounds: entityBounds,
       });
     }
     return runSpecialization(gateway, (run.extraction as ExtractionResult).entities, {
-      ...common,
+      signal: lifetime,
+      onAttempt,
+      logContext,
+      modelId: call.model,
       stage: pipeline?.definition.specialization,
       passedRules,
     });
@@ -373,21 +380,24 @@ function usageOf(
   paid: Paid[],
   result?: StageResult,
 ): UsageIncrement[] {
-  const base = { key: payer, pipeline: run.pipeline.name, day: at.toISOString().slice(0, 10) };
-  const rows = paid.map(({ model, usage }) => ({
-    ...base,
+  const day = at.toISOString().slice(0, 10);
+  // a literal, not a spread of the common fields: 3.5 µs a row on Node 20 (see copy-with.ts)
+  const row = (model: string, promptTokens: number, completionTokens: number): UsageIncrement => ({
+    key: payer,
+    pipeline: run.pipeline.name,
+    day,
     model,
     runs: 0,
-    promptTokens: usage.promptTokens,
-    completionTokens: usage.completionTokens,
+    promptTokens,
+    completionTokens,
     cacheHits: 0,
     rulesDecisions: 0,
-  }));
+  });
+  const rows = paid.map(({ model, usage }) => row(model, usage.promptTokens, usage.completionTokens));
   const cached = result?.cached === true;
   const rule = result !== undefined && 'decidedBy' in result && result.decidedBy === 'RULES';
   if (cached || rule || rows.length === 0) {
-    const model = result?.model ?? (stage === 'extraction' ? run.primaryModelId : run.secondaryModelId);
-    rows.push({ ...base, model, runs: 0, promptTokens: 0, completionTokens: 0, cacheHits: 0, rulesDecisions: 0 });
+    rows.push(row(result?.model ?? (stage === 'extraction' ? run.primaryModelId : run.secondaryModelId), 0, 0));
   }
   const last = rows[rows.length - 1] as UsageIncrement;
   if (cached) last.cacheHits = 1;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { copyWith } from '../copy-with.js';
 import type { AttemptNotice, ChatMessage, Gateway, ModelAnswer, ModelOptions } from '../gateway/types.js';
 import type { ExtractionDefinition, StageDefinition } from './definition/types.js';
 import { StageFailure } from './failures.js';
@@ -73,7 +74,7 @@ export async function runSpecialization(
     options: specializationOptions(o.stage),
     schema: specializationSchema,
   });
-  return { ...value, ...metrics, decidedBy: 'MODEL', rule: null };
+  return copyWith(copyWith(value, metrics), { decidedBy: 'MODEL' as const, rule: null });
 }
 
 /** Bounded checks already built, per entity schema and bounds: built once, not for every extraction. */
@@ -141,11 +142,12 @@ async function callForJson<T>(gateway: Gateway, o: StageCallOptions, req: JsonRe
       signal: o.signal,
       logContext: o.logContext,
       onAttempt: (n) =>
-        o.onAttempt?.({
-          ...n,
-          attempt: attemptsSoFar + n.attempt,
-          reason: n.attempt === 1 ? (firstReason ?? n.reason) : n.reason,
-        }),
+        o.onAttempt?.(
+          copyWith(n, {
+            attempt: attemptsSoFar + n.attempt,
+            reason: n.attempt === 1 ? (firstReason ?? n.reason) : n.reason,
+          }),
+        ),
     });
 
   const first = await call(req.messages);

@@ -16,6 +16,7 @@ import {
   type StageClaim,
   type Transition,
   type UsageGroup,
+  type UsageIncrement,
   type UsageQuery,
   type UsageRow,
 } from './run-store.js';
@@ -247,11 +248,18 @@ export class SqliteRunStore implements RunStore {
         const existing = this.stmt.byKey.get(run.idempotencyKey, since);
         if (existing) return { row: existing, created: false };
       }
-      const { pipeline, ...rest } = run;
+      // the statement's parameters, each named (a spread and two more properties cost 1 µs on Node 20: copy-with.ts)
       const row = this.stmt.insertRun.get({
-        ...rest,
-        pipelineName: pipeline.name,
-        pipelineVersion: pipeline.version,
+        id: run.id,
+        text: run.text,
+        pipelineName: run.pipeline.name,
+        pipelineVersion: run.pipeline.version,
+        apiKey: run.apiKey,
+        primaryModelId: run.primaryModelId,
+        secondaryModelId: run.secondaryModelId,
+        idempotencyKey: run.idempotencyKey,
+        inputHash: run.inputHash,
+        createdAt: run.createdAt,
       }) as RunRow;
       this.insertEvent(run.id, 1, { stage: 'RECEIVED', at: run.createdAt });
       return { row, created: true };
@@ -276,7 +284,7 @@ export class SqliteRunStore implements RunStore {
         this.insertEvent(runId, row.last_event_seq, t);
         if (t.release) this.stmt.releaseLease.run(runId, t.release.stage, t.release.owner);
         // counted only with a write that was applied: a resend (no row) adds nothing
-        for (const u of t.usage ?? []) this.stmt.addUsage.run({ ...u, key: u.key ?? OPEN_KEY });
+        for (const u of t.usage ?? []) this.stmt.addUsage.run(usageParams(u));
         return event(row.last_event_seq);
       }
       // no row changed: the run is unknown, or this key was the last one applied (a resend)
@@ -610,6 +618,21 @@ export class SqliteRunStore implements RunStore {
       else w.reject(o.err);
     });
   }
+}
+
+/** addUsage's parameters: an open server's usage is counted to OPEN_KEY */
+function usageParams(u: UsageIncrement) {
+  return {
+    day: u.day,
+    key: u.key ?? OPEN_KEY,
+    pipeline: u.pipeline,
+    model: u.model,
+    runs: u.runs,
+    promptTokens: u.promptTokens,
+    completionTokens: u.completionTokens,
+    cacheHits: u.cacheHits,
+    rulesDecisions: u.rulesDecisions,
+  };
 }
 
 function parseJson<T>(text: string | null): T | null {

@@ -1,3 +1,4 @@
+import { copyWith } from '../../copy-with.js';
 import type { ModelOptions } from '../types.js';
 import type { WireFormat } from './wire-format.js';
 import { firstChoiceContent, toUsage } from './wire-format.js';
@@ -13,7 +14,7 @@ export function genesysWireFormat(apiBaseUrl: string): WireFormat {
       accept: 'application/json',
     }),
     body: (modelId, messages, options) =>
-      JSON.stringify({ modelId, messages, options: { ...options, responseFormat: genesysFormat(options) } }),
+      JSON.stringify({ modelId, messages, options: copyWith(options, { responseFormat: genesysFormat(options) }) }),
     parse(body) {
       const content = firstChoiceContent(body);
       if (content === undefined) return undefined;
