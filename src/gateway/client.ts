@@ -247,17 +247,16 @@ export class GatewayClient implements Gateway {
     const ok = r.status === 200;
     // every call passes here: a logger set above info (LOG_LEVEL=warn) is not handed a line it would drop
     if (this.o.logger.isLevelEnabled(ok ? 'info' : 'warn')) {
-      const line = {
-        ...call.logContext,
+      const line = copyWith(call.logContext ?? {}, {
         model: call.modelId,
         attempt: r.attempt,
         status: r.status,
         latencyMs: r.latencyMs,
         correlationId: r.correlationId,
         waitMs: r.retry?.waitMs,
-      };
+      });
       if (ok) this.o.logger.info(line, 'gateway attempt');
-      else this.o.logger.warn({ ...line, reason: r.retry?.reason }, 'gateway attempt failed');
+      else this.o.logger.warn(copyWith(line, { reason: r.retry?.reason }), 'gateway attempt failed');
     }
     try {
       this.o.onAttemptEnd?.({ modelId: call.modelId, ...r });

@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Principal } from '../access/key-ring.js';
+import { copyWith } from '../copy-with.js';
 import { nextOf } from './next-of.js';
 import type { Caller } from './use-access.js';
 
@@ -68,7 +69,7 @@ class SharedResults {
     const caller = (args.contextValue as { caller?: Caller } | undefined)?.caller?.principal;
     const key = this.keyOf(args, caller);
     // what every subscriber with this key may share: nothing of this one's request, nor its signal
-    const base = { ...args, contextValue: { caller: caller && { principal: caller } }, signal: undefined };
+    const base = copyWith(args, { contextValue: { caller: caller && { principal: caller } }, signal: undefined });
     const stream = new SharedResultStream(
       source[Symbol.asyncIterator](),
       (event) => this.resultOf(event, key, base),
@@ -97,7 +98,7 @@ class SharedResults {
 
   private run(event: unknown, args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult {
     // a subscription document executed over one event: what MapSourceToResponseEvent does
-    return execute({ ...args, rootValue: event }) as Promise<ExecutionResult> | ExecutionResult;
+    return execute(copyWith(args, { rootValue: event })) as Promise<ExecutionResult> | ExecutionResult;
   }
 
   private keyOf(args: ExecutionArgs, caller: Principal | undefined): string {

@@ -5,6 +5,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { type KeyRing, presentedKey } from '../access/key-ring.js';
 import type { Context } from '../context.js';
+import { copyWith } from '../copy-with.js';
 import { SHUTTING_DOWN_MESSAGE } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type OriginPolicy, verifyWebSocketOrigin } from './origin-policy.js';
@@ -70,15 +71,17 @@ export function attachWebSocket(server: Server, o: WebSocketOptions): WebSocketS
         if (o.isDraining()) return [coded(SHUTTING_DOWN_MESSAGE, 'SHUTTING_DOWN')];
         const source = operationText(params, o.persistedOperations);
         if (source instanceof GraphQLError) return [source];
-        const { schema, execute, subscribe, contextFactory, parse, validate } = o.yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          caller: ctx.extra.caller,
-          // the per-connection subscription limit counts by it (use-subscription-limits.ts)
-          connection: ctx.extra.socket,
-          params: { ...params, query: source },
-        });
+        const { schema, execute, subscribe, contextFactory, parse, validate } = o.yoga.getEnveloped(
+          copyWith(ctx, {
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            caller: ctx.extra.caller,
+            // the per-connection subscription limit counts by it (use-subscription-limits.ts)
+            connection: ctx.extra.socket,
+            // the client's own payload: spread, not copyWith (an own __proto__ key stays a key)
+            params: { ...params, query: source },
+          }),
+        );
         // a bad operation answers that operation with errors; it must not close the socket (and the others on it)
         let document: DocumentNode;
         try {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { copyWith } from '../copy-with.js';
 import { AppError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { GatewayError } from '../gateway/errors.js';
@@ -198,7 +199,7 @@ export class StageRunner {
         if (!result.cached) c.paid.push({ model, usage: result.usage });
         if (tried.length === 0) return result;
         // the stage's usage is all it paid, the answers of models that failed before included
-        return { ...result, usage: c.paid.map((p) => p.usage).reduce(addUsage, ZERO_USAGE), modelsTried: tried };
+        return copyWith(result, { usage: c.paid.map((p) => p.usage).reduce(addUsage, ZERO_USAGE), modelsTried: tried });
       } catch (err) {
         if (err instanceof StageFailure && err.usage) c.paid.push({ model, usage: err.usage });
         const next = models[i + 1];
@@ -260,15 +261,14 @@ export class StageRunner {
   /** A cached answer as this run's result: no call, no tokens; the run that paid for it is named. */
   private async fromCache(c: StageCall, entry: CachedStage, how: string): Promise<StageResult> {
     await this.note(c, `${how} (paid by run ${entry.runId}): no model call`, true);
-    return {
-      ...entry.result,
+    return copyWith(entry.result, {
       usage: ZERO_USAGE,
       latencyMs: 0,
       attempts: 0,
       cached: true,
       cachedFrom: entry.runId,
       modelsTried: [],
-    };
+    });
   }
 
   /** The model call itself; each attempt is an event of the run as it starts, numbered across models. */
@@ -411,9 +411,8 @@ function usageOf(
 
 /** A rule's verdict as the stage's result: no model, no tokens, no time spent waiting. */
 function decidedByRule(rule: string, verdict: SpecializationVerdict): SpecializationResult {
-  return {
-    ...verdict,
-    decidedBy: 'RULES',
+  return copyWith(verdict, {
+    decidedBy: 'RULES' as const,
     rule,
     model: RULES_MODEL,
     usage: ZERO_USAGE,
@@ -421,5 +420,5 @@ function decidedByRule(rule: string, verdict: SpecializationVerdict): Specializa
     attempts: 0,
     raw: '',
     correlationId: null,
-  };
+  });
 }

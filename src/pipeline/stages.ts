@@ -74,7 +74,10 @@ export async function runSpecialization(
     options: specializationOptions(o.stage),
     schema: specializationSchema,
   });
-  return copyWith(copyWith(value, metrics), { decidedBy: 'MODEL' as const, rule: null });
+  // the verdict's fields named (the model's answer is not the server's to copy whole; and a literal that
+  // starts with a spread is slow on Node 20: copy-with.ts)
+  const { isValid, reason, nextSteps } = value;
+  return { isValid, reason, nextSteps, ...metrics, decidedBy: 'MODEL', rule: null };
 }
 
 /** Bounded checks already built, per entity schema and bounds: built once, not for every extraction. */
