@@ -69,7 +69,11 @@ class SharedResults {
     const caller = (args.contextValue as { caller?: Caller } | undefined)?.caller?.principal;
     const key = this.keyOf(args, caller);
     // what every subscriber with this key may share: nothing of this one's request, nor its signal
-    const base = copyWith(args, { contextValue: { caller: caller && { principal: caller } }, signal: undefined });
+    const base = copyWith(args, {
+      contextValue: { caller: caller && { principal: caller } },
+      // the executor's (@graphql-tools) arguments also carry the request's signal
+      signal: undefined,
+    } satisfies Partial<ExecutionArgs & { signal: AbortSignal }>);
     const stream = new SharedResultStream(
       source[Symbol.asyncIterator](),
       (event) => this.resultOf(event, key, base),
@@ -98,7 +102,9 @@ class SharedResults {
 
   private run(event: unknown, args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult {
     // a subscription document executed over one event: what MapSourceToResponseEvent does
-    return execute(copyWith(args, { rootValue: event })) as Promise<ExecutionResult> | ExecutionResult;
+    return execute(copyWith(args, { rootValue: event } satisfies Partial<ExecutionArgs>)) as
+      | Promise<ExecutionResult>
+      | ExecutionResult;
   }
 
   private keyOf(args: ExecutionArgs, caller: Principal | undefined): string {

@@ -199,7 +199,10 @@ export class StageRunner {
         if (!result.cached) c.paid.push({ model, usage: result.usage });
         if (tried.length === 0) return result;
         // the stage's usage is all it paid, the answers of models that failed before included
-        return copyWith(result, { usage: c.paid.map((p) => p.usage).reduce(addUsage, ZERO_USAGE), modelsTried: tried });
+        return copyWith(result, {
+          usage: c.paid.map((p) => p.usage).reduce(addUsage, ZERO_USAGE),
+          modelsTried: tried,
+        } satisfies Partial<StageResult>);
       } catch (err) {
         if (err instanceof StageFailure && err.usage) c.paid.push({ model, usage: err.usage });
         const next = models[i + 1];
@@ -268,7 +271,7 @@ export class StageRunner {
       cached: true,
       cachedFrom: entry.runId,
       modelsTried: [],
-    });
+    } satisfies Partial<StageResult>);
   }
 
   /** The model call itself; each attempt is an event of the run as it starts, numbered across models. */
@@ -420,5 +423,5 @@ function decidedByRule(rule: string, verdict: SpecializationVerdict): Specializa
     attempts: 0,
     raw: '',
     correlationId: null,
-  });
+  } satisfies Partial<SpecializationResult>);
 }

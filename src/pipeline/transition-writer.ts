@@ -44,7 +44,7 @@ export class TransitionWriter {
 
   private async persistently(write: Transition) {
     // a resend after a timeout must not append the event twice: the store skips a key it already applied
-    const t = copyWith(write, { key: randomUUID() });
+    const t = copyWith(write, { key: randomUUID() } satisfies Partial<Transition>);
     const giveUpAt = Date.now() + FINAL_WRITE_PATIENCE_MS;
     for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
       try {
