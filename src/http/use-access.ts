@@ -90,15 +90,23 @@ export function useAccess(o: {
     return { caller, operation, cost };
   };
 
-  /** The operation's rate-limit tokens, taken last: an operation refused for anything else spends none. */
-  const takeTokens = ({ caller, cost }: { caller: Caller; cost: number }): GraphQLError | undefined => {
+  /**
+   * RATE_LIMITED when the caller's bucket cannot pay `cost` now; otherwise the tokens are taken. Asked last,
+   * on every transport: an operation or REST run refused for anything else spends none.
+   */
+  const overRateLimit = (caller: Caller, cost: number) => {
     if (!o.limiter) return undefined;
     const taken = o.limiter.take(caller.bucket, cost);
     if (taken.ok) return undefined;
     o.metrics.operationRejected('rate_limited');
-    return refuse('RATE_LIMITED', rateLimitMessage(o.limiter.perMinute, cost, taken.retryAfterSeconds), 429, {
-      'retry-after': String(taken.retryAfterSeconds),
-    });
+    const message = rateLimitMessage(o.limiter.perMinute, cost, taken.retryAfterSeconds);
+    return { message, retryAfter: String(taken.retryAfterSeconds) };
+  };
+
+  /** a GraphQL operation's tokens */
+  const takeTokens = ({ caller, cost }: { caller: Caller; cost: number }): GraphQLError | undefined => {
+    const limited = overRateLimit(caller, cost);
+    return limited && refuse('RATE_LIMITED', limited.message, 429, { 'retry-after': limited.retryAfter });
   };
 
   /**
@@ -123,15 +131,10 @@ export function useAccess(o: {
     );
   };
 
-  /** after the budget: a run refused for its budget takes no token */
+  /** a REST run's one token, after the budget: a run refused for its budget takes none */
   const rateLimitRun = (caller: Caller, url: URL): Response | undefined => {
-    const taken = o.limiter?.take(caller.bucket);
-    if (o.limiter && taken && !taken.ok) {
-      o.metrics.operationRejected('rate_limited');
-      const message = rateLimitMessage(o.limiter.perMinute, 1, taken.retryAfterSeconds);
-      return refusal(url, 'RATE_LIMITED', message, { headers: { 'retry-after': String(taken.retryAfterSeconds) } });
-    }
-    return undefined;
+    const limited = overRateLimit(caller, 1);
+    return limited && refusal(url, 'RATE_LIMITED', limited.message, { headers: { 'retry-after': limited.retryAfter } });
   };
 
   return {
