@@ -1,7 +1,7 @@
 import { copyWith } from '../../copy-with.js';
 import type { ModelOptions } from '../types.js';
 import type { WireFormat } from './wire-format.js';
-import { firstChoiceContent, toUsage } from './wire-format.js';
+import { bodyJson, firstChoiceContent, toUsage } from './wire-format.js';
 
 /** `POST {api}/api/v2/llm/gateway` with a bearer token from client credentials. */
 export function genesysWireFormat(apiBaseUrl: string): WireFormat {
@@ -14,7 +14,7 @@ export function genesysWireFormat(apiBaseUrl: string): WireFormat {
       accept: 'application/json',
     }),
     body: (modelId, messages, options) =>
-      JSON.stringify({ modelId, messages, options: copyWith(options, { responseFormat: genesysFormat(options) }) }),
+      bodyJson({ modelId }, messages, { options: copyWith(options, { responseFormat: genesysFormat(options) }) }),
     parse(body) {
       const content = firstChoiceContent(body);
       if (content === undefined) return undefined;

@@ -1,6 +1,6 @@
 import type { ModelOptions } from '../types.js';
 import type { WireFormat } from './wire-format.js';
-import { firstChoiceContent, toUsage } from './wire-format.js';
+import { bodyJson, firstChoiceContent, toUsage } from './wire-format.js';
 
 /** `POST {base}/chat/completions` of any OpenAI-compatible gateway (LiteLLM, vLLM, Ollama). */
 export function openaiWireFormat(baseUrl: string, apiKey: string | undefined): WireFormat {
@@ -12,9 +12,7 @@ export function openaiWireFormat(baseUrl: string, apiKey: string | undefined): W
     url: new URL(`${baseUrl.replace(/\/+$/, '')}/chat/completions`),
     headers: () => headers,
     body: (modelId, messages, options) =>
-      JSON.stringify({
-        model: modelId,
-        messages,
+      bodyJson({ model: modelId }, messages, {
         temperature: options.temperature,
         max_tokens: options.maxTokens,
         response_format: openaiFormat(options),
