@@ -167,8 +167,8 @@ export class GatewayClient implements Gateway {
     const deadline = new AttemptDeadline(call.signal, this.o.timeoutMs);
     let token: string | undefined;
     try {
-      if (this.o.wire.auth === 'bearer-token') token = await this.o.tokens?.get(deadline.signal);
-      const answer = await post(this.o.dispatcher, this.o.wire.url, this.o.wire.headers(token), body, deadline.signal);
+      if (this.o.wire.auth === 'bearer-token') token = await this.o.tokens?.get(deadline);
+      const answer = await post(this.o.dispatcher, this.o.wire.url, this.o.wire.headers(token), body, deadline);
       return { outcome: this.interpret(call.modelId, answer, token), token };
     } catch (err) {
       // the caller's cancellation is not a gateway failure: it ends the call as it is

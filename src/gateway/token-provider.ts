@@ -1,12 +1,12 @@
 import type { Dispatcher } from 'undici';
-import { AttemptDeadline, raceAbort } from './abort.js';
+import { AttemptDeadline, type Cancellation, raceAbort } from './abort.js';
 import { GatewayError } from './errors.js';
 import { post } from './http.js';
 import { isRetryableStatus, serverRetryDelayMs } from './retry-policy.js';
 
 export interface TokenSource {
   /** A valid bearer token; resolves from cache or from one shared refresh. */
-  get(signal?: AbortSignal): Promise<string>;
+  get(cancel?: Cancellation): Promise<string>;
   /** Drops `token` if it is still the cached one (a stale 401 must not drop a newer token). */
   invalidate(token: string): void;
 }
@@ -44,7 +44,7 @@ export class TokenProvider implements TokenSource {
     this.now = options.now ?? Date.now;
   }
 
-  get(signal?: AbortSignal): Promise<string> {
+  get(cancel?: Cancellation): Promise<string> {
     const cached = this.cached;
     if (cached && this.now() < cached.refreshAt) return Promise.resolve(cached.token);
     if (!this.inflight) {
@@ -53,7 +53,7 @@ export class TokenProvider implements TokenSource {
       });
     }
     // a caller that gives up leaves; the shared request goes on for the others
-    return raceAbort(this.inflight, signal);
+    return raceAbort(this.inflight, cancel);
   }
 
   invalidate(token: string): void {
@@ -75,7 +75,7 @@ export class TokenProvider implements TokenSource {
           accept: 'application/json',
         },
         'grant_type=client_credentials',
-        deadline.signal,
+        deadline,
       );
     } catch (err) {
       if (deadline.timedOut) {
