@@ -8,6 +8,7 @@ import { eventOf, type RunStore } from '../store/run-store.js';
 import type { PipelineCatalog } from './catalog.js';
 import { StageFailure } from './failures.js';
 import { type OrchestrateInput, parseOrchestrateInput } from './input.js';
+import { isoTime } from './iso-time.js';
 import type { RunRecord } from './run.js';
 import { newRunId } from './run-id.js';
 import { StageLeases } from './stage-lease.js';
@@ -166,7 +167,7 @@ export class Orchestrator {
         secondaryModelId,
         idempotencyKey: input.idempotencyKey ?? null,
         inputHash,
-        createdAt: now.toISOString(),
+        createdAt: isoTime(now),
       },
       new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString(),
     );

@@ -1,5 +1,6 @@
 import { type ErrorCode, httpStatusFor, InternalError, toAppError } from '../errors.js';
 import { GatewayError } from '../gateway/errors.js';
+import { isoTime } from './iso-time.js';
 import type { Orchestrator } from './orchestrator.js';
 
 /**
@@ -56,7 +57,7 @@ export async function orchestrateUnified(
           reason: specialization.reason,
           nextSteps: specialization.nextSteps,
         },
-        metadata: { timestamp: new Date().toISOString(), pipelineStage: 'complete', requestId: run.id },
+        metadata: { timestamp: isoTime(new Date()), pipelineStage: 'complete', requestId: run.id },
       },
     };
   } catch (err) {
