@@ -76,6 +76,7 @@ type UsageSumRow = { [C in keyof UsageCounters]: number | null } & {
 
 /** a write waiting for the next group commit */
 interface QueuedWrite {
+  /** the write's statements: no effect outside the database, as it may be applied, rolled back and applied again */
   work: () => unknown;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -521,13 +522,13 @@ export class SqliteRunStore implements RunStore {
   /**
    * Group commit: the writes asked for in one turn of the event loop are
    * applied in one transaction (the writes their callers then chain on, in a
-   * few more: see drain), each in its own savepoint, and each caller is
+   * few more: see drain), and each caller is
    * answered once that transaction has committed (so a write is as durable
    * when its promise settles as it was with a commit of its own). A commit
    * per write cost more than the writes themselves: BEGIN, COMMIT and the WAL
    * frames of the same few pages (the runs table, its indexes, the events),
    * written again for every write of every run in flight. A write that throws
-   * is rolled back to its savepoint and rejects alone; a batch that cannot
+   * is undone alone and rejects alone (see applyAll); a batch that cannot
    * begin or commit rejects every write in it, none of which is applied.
    *
    * A turn is committed when it ends (setImmediate: after the I/O it
@@ -588,20 +589,11 @@ export class SqliteRunStore implements RunStore {
     const writes = this.queue;
     if (writes.length === 0) return;
     this.queue = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    let outcomes: Outcome[];
     try {
       // IMMEDIATE: another process on the same file waits (busy_timeout) rather than failing mid-batch
       this.db.exec('BEGIN IMMEDIATE');
-      for (const w of writes) {
-        try {
-          // alone in its batch, a write needs no savepoint: the batch's own rollback is its
-          outcomes.push({ ok: true, value: writes.length === 1 ? w.work() : this.inSavepoint(w.work) });
-        } catch (err) {
-          // an error that ended the whole transaction (disk full, I/O) fails the batch, as does a lone write's
-          if (!this.db.inTransaction || writes.length === 1) throw err;
-          outcomes.push({ ok: false, err });
-        }
-      }
+      outcomes = this.applyAll(writes);
       this.db.exec('COMMIT');
     } catch (err) {
       try {
@@ -613,12 +605,42 @@ export class SqliteRunStore implements RunStore {
       return;
     }
     writes.forEach((w, i) => {
-      const o = outcomes[i] as (typeof outcomes)[number];
+      const o = outcomes[i] as Outcome;
       if (o.ok) w.resolve(o.value);
       else w.reject(o.err);
     });
   }
+
+  /**
+   * Applies the batch's writes in the open transaction. First all of them
+   * straight, the way nearly every batch goes; should one throw, the batch
+   * is rolled back and applied again with each write in its own savepoint, so
+   * that the one that throws is undone alone, whatever it had written before
+   * it threw. A savepoint for every write cost 0.85 us a write, about 1 % of
+   * a run; a write's work has no effect outside the database, so applying it
+   * twice is applying it once. Throws what ends the whole transaction.
+   */
+  private applyAll(writes: QueuedWrite[]): Outcome[] {
+    try {
+      return writes.map((w) => ({ ok: true, value: w.work() }));
+    } catch (err) {
+      // an error that ended the whole transaction (disk full, I/O) fails the batch, as does a lone write's
+      if (!this.db.inTransaction || writes.length === 1) throw err;
+    }
+    this.db.exec('ROLLBACK');
+    this.db.exec('BEGIN IMMEDIATE');
+    return writes.map((w): Outcome => {
+      try {
+        return { ok: true, value: this.inSavepoint(w.work) };
+      } catch (err) {
+        if (!this.db.inTransaction) throw err;
+        return { ok: false, err };
+      }
+    });
+  }
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
 /** addUsage's parameters: an open server's usage is counted to OPEN_KEY */
 function usageParams(u: UsageIncrement) {

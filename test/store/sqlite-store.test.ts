@@ -198,6 +198,39 @@ describe('SQLite group commit', () => {
     await store.close();
   });
 
+  it('undoes all of a write that fails after writing part of itself, and applies the rest of its batch', async () => {
+    const path = join(dir, `group-${++files}.sqlite`);
+    const store = new SqliteRunStore(path);
+    const broken = newRun();
+    await store.create(broken, EPOCH);
+    // an event already at the seq the next transition takes: its UPDATE applies, then its event insert fails
+    const writer = new Database(path);
+    writer
+      .prepare("INSERT INTO events (run_id, seq, stage, at) VALUES (?, 2, 'EXTRACTING', ?)")
+      .run(broken.id, new Date().toISOString());
+    writer.close();
+
+    const [before, after] = [newRun(), newRun()];
+    const outcomes = await Promise.allSettled([
+      store.create(before, EPOCH),
+      store.transition(broken.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' }),
+      store.acquireLease(before.id, 'extraction', 'me', 60_000),
+      store.create(after, EPOCH),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    // the failed transition's UPDATE is undone with it: the run is where it was
+    expect(await store.get(broken.id)).toMatchObject({ stage: 'RECEIVED', running: null });
+    expect((await store.events(broken.id)).map((e) => e.seq)).toEqual([1, 2]);
+    for (const r of [before, after]) expect(await store.get(r.id)).toMatchObject({ id: r.id, stage: 'RECEIVED' });
+    await expect(store.acquireLease(before.id, 'extraction', 'other', 60_000), 'the lease was taken').resolves.toBe(
+      false,
+    );
+    // and the store goes on as before
+    await expect(store.create(newRun(), EPOCH)).resolves.toMatchObject({ created: true });
+    await store.close();
+  });
+
   it('commits a write asked for as soon as an earlier one is told, in the same turn', async () => {
     const store = new SqliteRunStore(':memory:');
     const run = newRun();
