@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Response as YogaResponse } from '@whatwg-node/fetch';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import { PATHS } from './paths.js';
@@ -74,7 +75,7 @@ export function useConsole(o: ConsoleOptions = {}): Plugin {
   let warned = false;
 
   const respond = (status: number, body: BodyInit | null, type: string, cache: string, head: boolean) =>
-    new Response(head ? null : body, {
+    new YogaResponse(head ? null : body, {
       status,
       headers: {
         'content-type': type,
@@ -130,7 +131,7 @@ export function useConsole(o: ConsoleOptions = {}): Plugin {
       const head = request.method === 'HEAD';
       const path = url.pathname;
       if (path === '/') {
-        return endResponse(new Response(null, { status: 302, headers: { location: base } }));
+        return endResponse(new YogaResponse(null, { status: 302, headers: { location: base } }));
       }
       if (path !== base && !path.startsWith(`${base}/`)) return;
       return serve(path.slice(base.length + 1), head).then(endResponse);
@@ -139,7 +140,7 @@ export function useConsole(o: ConsoleOptions = {}): Plugin {
 }
 
 function notFound(head: boolean): Response {
-  return new Response(head ? null : 'Not found\n', {
+  return new YogaResponse(head ? null : 'Not found\n', {
     status: 404,
     headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
   });
