@@ -56,7 +56,7 @@ export class AttemptDeadline implements Cancellation {
       this.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
     }, timeoutMs);
     if (parent?.aborted) this.abort(abortReason(parent));
-    else if (parent) attemptsOf(parent).add(this);
+    else if (parent) joinAttempts(parent, this);
   }
 
   onAbort(listener: (reason: unknown) => void): () => void {
@@ -79,34 +79,40 @@ export class AttemptDeadline implements Cancellation {
 
   dispose(): void {
     clearTimeout(this.timer);
-    if (this.parent) attemptsOf(this.parent).delete(this);
+    if (this.parent) leaveAttempts(this.parent, this);
   }
 }
 
 /**
  * The attempts under way for each caller's signal, told by one listener of
- * the signal's own: a long-lived signal (a server's lifetime) would otherwise
- * have a listener added and removed for every attempt, each a walk of
- * Node's list of its listeners.
+ * the signal's own while there are any: a long-lived signal (a server's
+ * lifetime) with runs in flight would otherwise have a listener added and
+ * removed for every attempt, each a walk of Node's list of its listeners.
+ * The listener goes with the last attempt: Node keeps a signal that has
+ * abort listeners alive (`AbortSignal.any`, `AbortSignal.timeout`).
  */
-const attemptsByParent = new WeakMap<AbortSignal, Set<AttemptDeadline>>();
+const attemptsByParent = new WeakMap<AbortSignal, { attempts: Set<AttemptDeadline>; onAbort: () => void }>();
 
-function attemptsOf(parent: AbortSignal): Set<AttemptDeadline> {
-  let attempts = attemptsByParent.get(parent);
-  if (!attempts) {
-    const under = new Set<AttemptDeadline>();
-    parent.addEventListener(
-      'abort',
-      () => {
-        for (const attempt of under) attempt.abort(abortReason(parent));
-        under.clear();
-      },
-      { once: true },
-    );
+function joinAttempts(parent: AbortSignal, attempt: AttemptDeadline): void {
+  let under = attemptsByParent.get(parent);
+  if (!under) {
+    const attempts = new Set<AttemptDeadline>();
+    const onAbort = () => {
+      attemptsByParent.delete(parent);
+      for (const a of attempts) a.abort(abortReason(parent));
+    };
+    parent.addEventListener('abort', onAbort, { once: true });
+    under = { attempts, onAbort };
     attemptsByParent.set(parent, under);
-    attempts = under;
   }
-  return attempts;
+  under.attempts.add(attempt);
+}
+
+function leaveAttempts(parent: AbortSignal, attempt: AttemptDeadline): void {
+  const under = attemptsByParent.get(parent);
+  if (!under?.attempts.delete(attempt) || under.attempts.size > 0) return;
+  parent.removeEventListener('abort', under.onAbort);
+  attemptsByParent.delete(parent);
 }
 
 /** Races a promise against a cancellation without cancelling the promise itself (it may be shared). */

@@ -30,7 +30,9 @@ export function createDispatcher(): Dispatcher {
  * dropped), as undici's `request` and `body.text()` would, through its
  * `dispatch` handler API: no response stream to build and drain for an answer
  * read whole anyway, and no AbortSignal to make (see Cancellation).
- * Rejects with the cancellation's reason once it ends, or undici's error.
+ * Rejects with the cancellation's reason as soon as it ends (while the
+ * connection is still being made, too: a deadline holds there as well), or
+ * with undici's error.
  */
 export function post(
   dispatcher: Dispatcher,
@@ -60,9 +62,13 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     private readonly resolve: (answer: HttpAnswer) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    // before its socket, the request has nothing to abort: it is aborted as it starts (as undici's `request`)
-    // any reason, as an AbortSignal's: undici hands it on as it is (typed Error, it is not checked)
-    this.stopListening = cancel.onAbort((reason) => this.controller?.abort(reason as Error));
+    this.stopListening = cancel.onAbort((reason) => {
+      // any reason, as an AbortSignal's: undici hands it on as it is (typed Error, it is not checked)
+      if (this.controller) this.controller.abort(reason as Error);
+      // not started yet (a connection being made): the caller hears it now, and the request is
+      // aborted as it starts, before anything is sent
+      else this.reject(reason);
+    });
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {

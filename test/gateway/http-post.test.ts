@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Agent, buildConnector } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptDeadline, raceAbort } from '../../src/gateway/abort.js';
 import { createDispatcher, post } from '../../src/gateway/http.js';
@@ -135,6 +136,40 @@ describe('post', () => {
     }
   });
 
+  it('cancelled or timed out while the connection is still being made: rejects at once, and sends nothing', async () => {
+    let requests = 0;
+    handler = (_req, res) => {
+      requests++;
+      res.end('too late');
+    };
+    const connect = buildConnector({});
+    // a connection that takes 300 ms to be made
+    const slow = new Agent({ connect: (options, done) => setTimeout(() => connect(options, done), 300) });
+    try {
+      const controller = new AbortController();
+      const cancelled = deadline(10_000, controller.signal);
+      const reason = new Error('gave up while connecting');
+      setTimeout(() => controller.abort(reason), 20);
+      const timedOut = deadline(40);
+      const started = performance.now();
+      const outcomes = await Promise.allSettled([
+        post(slow, url, {}, '', cancelled),
+        post(slow, url, {}, '', timedOut),
+      ]);
+      expect(performance.now() - started, 'not after the connection is made').toBeLessThan(250);
+      expect(outcomes[0]).toEqual({ status: 'rejected', reason });
+      expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ name: 'TimeoutError' });
+      expect(timedOut.timedOut).toBe(true);
+      cancelled.dispose();
+      timedOut.dispose();
+      // once connected, the requests are aborted as they start: nothing reaches the server
+      await new Promise((r) => setTimeout(r, 500));
+      expect(requests).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('times out: rejects with a TimeoutError and the deadline says it timed out', async () => {
     handler = () => {};
     const d = deadline(50);
@@ -161,10 +196,30 @@ describe('AttemptDeadline', () => {
     expect(heard).toEqual([reason, reason]);
     expect(attempts.map((a) => a.timedOut)).toEqual([false, false, false]);
     for (const a of attempts) a.dispose();
+    expect(getEventListeners(controller.signal, 'abort'), 'the listener went with the abort').toHaveLength(0);
     // a later attempt of an aborted caller ends as it starts
     const late = deadline(10_000, controller.signal);
     expect(late).toMatchObject({ aborted: true, reason });
     late.dispose();
+  });
+
+  it('leaves no listener on the caller’s signal once its last attempt is over', () => {
+    // Node keeps a signal with abort listeners alive (AbortSignal.any, AbortSignal.timeout): none may stay behind
+    const lifetime = new AbortController().signal;
+    const caller = AbortSignal.any([lifetime]);
+    const first = deadline(10_000, caller);
+    const second = deadline(10_000, caller);
+    expect(getEventListeners(caller, 'abort')).toHaveLength(1);
+    first.dispose();
+    expect(getEventListeners(caller, 'abort'), 'one attempt still under way').toHaveLength(1);
+    second.dispose();
+    second.dispose();
+    expect(getEventListeners(caller, 'abort')).toHaveLength(0);
+    // and a new attempt listens again
+    const third = deadline(10_000, caller);
+    expect(getEventListeners(caller, 'abort')).toHaveLength(1);
+    third.dispose();
+    expect(getEventListeners(caller, 'abort')).toHaveLength(0);
   });
 
   it('stops telling a listener that stopped listening, and tells the others once', () => {
