@@ -54,6 +54,8 @@ export interface RunStore {
    * transaction; Redis: read, lease, and read again under the lease). The run
    * returned with a lease is as it was when the lease was taken. null when no
    * run has the id. When `needsRun` throws, no lease is kept and it rejects.
+   * `needsRun` may be asked more than once (SQLite applies a batch of writes
+   * again when one of them throws): it decides, and does nothing else.
    */
   claimStage(
     runId: string,

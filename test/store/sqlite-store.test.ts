@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { migrate, SCHEMA_VERSION } from '../../src/store/sqlite-migrations.js';
 import { MAX_BATCH_WAIT_MS, SqliteRunStore } from '../../src/store/sqlite-store.js';
 import { EPOCH, extractionResult, usageIncrement } from './fixtures.js';
@@ -211,12 +211,16 @@ describe('SQLite group commit', () => {
     writer.close();
 
     const [before, after] = [newRun(), newRun()];
+    // the batch keeps its transaction, and with it the file's write lock, from the first pass to the second
+    const exec = vi.spyOn(Database.prototype, 'exec');
     const outcomes = await Promise.allSettled([
       store.create(before, EPOCH),
       store.transition(broken.id, { stage: 'EXTRACTING', at: new Date().toISOString(), running: 'extraction' }),
       store.acquireLease(before.id, 'extraction', 'me', 60_000),
       store.create(after, EPOCH),
     ]);
+    expect(exec.mock.calls.map(([sql]) => sql)).toEqual(['BEGIN IMMEDIATE', 'COMMIT']);
+    exec.mockRestore();
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
     // the failed transition's UPDATE is undone with it: the run is where it was
