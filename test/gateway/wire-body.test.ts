@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ModelOptions } from '../../src/gateway/types.js';
 import { genesysWireFormat } from '../../src/gateway/wire/genesys.js';
 import { openaiWireFormat } from '../../src/gateway/wire/openai.js';
-import { bodyJson, messagesJson, SYSTEM_JSON_MAX } from '../../src/gateway/wire/wire-format.js';
+import {
+  bodyJson,
+  CHAT_MESSAGE_FIELDS,
+  messagesJson,
+  SYSTEM_JSON_MAX,
+  systemPromptsRemembered,
+} from '../../src/gateway/wire/wire-format.js';
 
 // strings JSON escapes: quotes, backslashes, control characters, lone surrogates, and text that looks like JSON
 const AWKWARD = [
@@ -91,11 +97,19 @@ describe('request bodies', () => {
     }
   });
 
+  it('writes every field of a message, in the order JSON.stringify of a message literal does', () => {
+    expect(Object.keys(CHAT_MESSAGE_FIELDS)).toEqual(['role', 'content']);
+    const message: ChatMessage = { role: 'user', content: 'x' };
+    expect(Object.keys(JSON.parse(messagesJson([message]))[0])).toEqual(Object.keys(CHAT_MESSAGE_FIELDS));
+  });
+
   it('keeps its memo of system prompts bounded, and still right after it is emptied', () => {
     for (let i = 0; i < SYSTEM_JSON_MAX * 2 + 3; i++) {
       const messages: ChatMessage[] = [{ role: 'system', content: `prompt "${i}"` }];
       expect(messagesJson(messages)).toBe(JSON.stringify(messages));
+      expect(systemPromptsRemembered()).toBeLessThanOrEqual(SYSTEM_JSON_MAX);
     }
+    expect(systemPromptsRemembered()).toBeGreaterThan(0);
     const first: ChatMessage[] = [{ role: 'system', content: 'prompt "0"' }];
     expect(messagesJson(first)).toBe(JSON.stringify(first));
   });

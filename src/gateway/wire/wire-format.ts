@@ -45,6 +45,17 @@ export function bodyJson(before: object, messages: readonly ChatMessage[], after
   return `${head === '{}' ? '{' : `${head.slice(0, -1)},`}"messages":${messagesJson(messages)}${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
 }
 
+/**
+ * The fields messagesJson writes, in its order. A field added to ChatMessage
+ * fails to compile here, rather than being left out of every request.
+ */
+export const CHAT_MESSAGE_FIELDS: { readonly [K in keyof ChatMessage]-?: K } = { role: 'role', content: 'content' };
+
+/** how many system prompts' JSON is remembered (at most SYSTEM_JSON_MAX) */
+export function systemPromptsRemembered(): number {
+  return systemJson.size;
+}
+
 function systemPromptJson(prompt: string): string {
   let json = systemJson.get(prompt);
   if (json === undefined) {
