@@ -241,9 +241,6 @@ export class SqliteRunStore implements RunStore {
         'SELECT definition FROM pipelines WHERE name = ? AND version = ?',
       ),
       ping: db.prepare('SELECT 1'),
-      // the group commit's: what a batch in which a write throws is rolled back to (see applyAll)
-      batchSavepoint: db.prepare('SAVEPOINT batch'),
-      rollbackToBatch: db.prepare('ROLLBACK TO batch'),
     };
 
     // the writes themselves, always applied inside a transaction: the group commit's, or markInterrupted's
@@ -617,28 +614,32 @@ export class SqliteRunStore implements RunStore {
   /**
    * Applies the batch's writes in the open transaction. First all of them
    * straight, the way nearly every batch goes; should one throw, the batch is
-   * rolled back to a savepoint of its own (the transaction, and with it the
-   * write lock, stays this process's) and applied again with each write in
-   * its own savepoint, so that the one that throws is undone alone, whatever
-   * it had written before it threw. A savepoint for every write cost 0.85 us
-   * a write, about 1 % of a run, for the writes that throw: a claim refused
-   * (a stored failure, a drain, a model not allowed), a transition of an
-   * unknown run. A write's work has no effect outside the database, so the
-   * second pass comes to what the first would have (a lease's expiry, read
-   * from the clock again, microseconds later). Throws what ends the whole
-   * transaction.
+   * rolled back and applied again in a new transaction with each write in its
+   * own savepoint, so that the one that throws is undone alone, whatever it
+   * had written before it threw. A write's work has no effect outside the
+   * database, so the second pass comes to what the first would have (a
+   * lease's expiry, read from the clock again, microseconds later).
+   *
+   * The writes that throw are few (a claim refused: a stored failure, a drain,
+   * a model not allowed; a transition of an unknown run), and a savepoint is
+   * dear: with one open, SQLite first copies each page a write changes to a
+   * statement journal. One savepoint for the whole batch, to roll back to
+   * without ending the transaction, cost 10-15 % of a run (its journal
+   * outgrows SQLite's 64 KiB in memory and goes to a temporary file;
+   * BENCHMARKS.md). So between the two passes another process on the same
+   * file may take the write lock: the second BEGIN then waits for it, as the
+   * first would have, and after busy_timeout fails the batch. Throws what
+   * ends the whole transaction.
    */
   private applyAll(writes: QueuedWrite[]): Outcome[] {
-    // alone in its batch, a write needs no savepoint: the batch's own rollback is its
-    if (writes.length === 1) return [{ ok: true, value: (writes[0] as QueuedWrite).work() }];
-    this.stmt.batchSavepoint.run();
     try {
       return writes.map((w) => ({ ok: true, value: w.work() }));
     } catch (err) {
-      // an error that ended the whole transaction (disk full, I/O) fails the batch
-      if (!this.db.inTransaction) throw err;
+      // an error that ended the whole transaction (disk full, I/O) fails the batch, as does a lone write's
+      if (!this.db.inTransaction || writes.length === 1) throw err;
     }
-    this.stmt.rollbackToBatch.run();
+    this.db.exec('ROLLBACK');
+    this.db.exec('BEGIN IMMEDIATE');
     return writes.map((w): Outcome => {
       try {
         return { ok: true, value: this.inSavepoint(w.work) };

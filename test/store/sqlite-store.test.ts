@@ -211,7 +211,7 @@ describe('SQLite group commit', () => {
     writer.close();
 
     const [before, after] = [newRun(), newRun()];
-    // the batch keeps its transaction, and with it the file's write lock, from the first pass to the second
+    // the first pass straight, rolled back; the second with a savepoint a write (see applyAll)
     const exec = vi.spyOn(Database.prototype, 'exec');
     const outcomes = await Promise.allSettled([
       store.create(before, EPOCH),
@@ -219,7 +219,7 @@ describe('SQLite group commit', () => {
       store.acquireLease(before.id, 'extraction', 'me', 60_000),
       store.create(after, EPOCH),
     ]);
-    expect(exec.mock.calls.map(([sql]) => sql)).toEqual(['BEGIN IMMEDIATE', 'COMMIT']);
+    expect(exec.mock.calls.map(([sql]) => sql)).toEqual(['BEGIN IMMEDIATE', 'ROLLBACK', 'BEGIN IMMEDIATE', 'COMMIT']);
     exec.mockRestore();
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
